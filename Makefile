@@ -1,0 +1,43 @@
+# CSAS-graph: every target does its own set-up, so a fresh clone needs only `make demo` or `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+JAR     := neo4j-local/target/neo4j-local-1.0.0.jar
+
+.PHONY: demo test lint format typecheck setup neo4j-local bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+$(JAR): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/org/csas/neo4jlocal/*.java)
+	mvn -q -B -f neo4j-local/pom.xml package -DskipTests
+
+setup: $(STAMP) $(JAR)
+
+neo4j-local: $(JAR)
+
+demo: setup
+	$(BIN)/csas demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: setup lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.analyses
+
+clean:
+	rm -rf neo4j-local/target build *.egg-info

@@ -1,0 +1,1 @@
+"""The CSAS-graph HTTP API (FastAPI)."""

@@ -1,0 +1,49 @@
+"""Domain errors to RFC 9457 problem+json, in one place. Never a stack trace or Cypher."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from csas_graph.errors import CsasError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("csas.api")
+
+
+def problem(status: int, title: str, detail: str, request: Request, **extra: object) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": str(request.url.path),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CsasError)
+    async def _domain(request: Request, err: CsasError) -> JSONResponse:
+        if err.http_status >= 500:
+            log.error("request failed: %s", err, exc_info=err)
+        context = {k: v for k, v in err.context.items() if isinstance(v, str | int | float | bool)}
+        return problem(err.http_status, err.title, err.message, request, **context)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg", ""))}
+            for e in err.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request", detail, request, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+        log.error("unexpected error", exc_info=err)
+        return problem(500, "Internal error", "the server failed to handle this request", request)

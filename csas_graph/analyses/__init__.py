@@ -1,0 +1,1 @@
+"""Analyses: small pure functions over the graph store."""

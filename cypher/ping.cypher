@@ -1,0 +1,4 @@
+// Liveness probe.
+// params: none
+// returns: ok
+RETURN 1 AS ok

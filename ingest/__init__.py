@@ -1,0 +1,1 @@
+"""Readers, templates and cleansing of operator CDRs, cell lists and ANPR reads."""

@@ -1,0 +1,1 @@
+"""Turns analysis results into views: link charts, maps and timelines."""
