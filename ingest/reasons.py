@@ -21,7 +21,7 @@ class Reason(StrEnum):
     MISSING_REQUIRED = "missing_required"  # a required field (party, time) is blank
     BAD_TIMESTAMP = "bad_timestamp"  # time unparseable
     BAD_DURATION = "bad_duration"  # duration unparseable or negative
-    MANGLED_IDENTIFIER = "mangled_identifier"  # IMEI/IMSI/number as float or 3.5E+14
+    MANGLED_IDENTIFIER = "mangled_identifier"  # a party number as float or 4.4770E+11
     BAD_NUMBER = "bad_number"  # party is neither a number nor a recognisable sentinel
     MALFORMED_ROW = "malformed_row"  # wrong field count, binary garbage, oversize field
     SUMMARY_ROW = "summary_row"  # trailing "Total records: N" style rows
@@ -48,6 +48,7 @@ class Reason(StrEnum):
     TIME_LOCAL_CONVERTED = "time_local_converted"  # local time converted to UTC
     COORDINATE_OUT_OF_RANGE = "coordinate_out_of_range"  # outside the GB envelope / swapped
     ENCODING_FALLBACK = "encoding_fallback"  # file not UTF-8, decoded as cp1252
+    MANGLED_DEVICE_ID = "mangled_device_id"  # IMEI/IMSI float-mangled: value refused, event kept
 
 
 REJECTS = frozenset(
