@@ -1,0 +1,349 @@
+"""The audit trail: append-only, hash-chained records of every use of case data.
+
+Each use (a case read, search, analysis, export, import, disposal, user change) becomes one
+``(:AuditRecord)`` node outside every case. Records are numbered ``seq = 1, 2, …`` and each
+holds ``prev_hash``, the hash of the record before it; its own ``hash`` is the SHA-256 of the
+canonical JSON of every field, ``prev_hash`` included. Altering, deleting or inserting a record
+therefore breaks the chain at that record, and :func:`verify_chain` names it.
+
+Appends are serialised on a single ``(:AuditHead)`` node: each write transaction first takes that
+node's write lock, then reads the head's position, creates the records and moves the head, so two
+writers (threads or processes) can never fork the chain. Within one process, concurrent callers are
+grouped: whoever holds the writer slot appends everything queued so far in one transaction
+(group commit), and every caller still returns only once *its* record is committed. If the write
+fails, :func:`record_audit` raises and the request that caused it fails too.
+
+There is deliberately no setting that turns auditing off.
+
+Limitations
+-----------
+The chain proves that records were not changed *relative to each other and to the head*. Someone
+with write access to Neo4j could rewrite the whole chain and the head consistently; anchor the head
+hash outside the database (``csas audit verify`` prints it) to detect that.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import neo4j.exceptions
+
+import cypher
+from csas_graph.analyses.base import canonical_json
+from csas_graph.errors import GraphUnavailable, IntegrityError, InvalidInput
+from csas_graph.graph_store import GraphStore
+
+GENESIS = "0" * 64
+#: every field of a record, in export order; ``hash`` covers all of them except itself
+FIELDS = (
+    "seq",
+    "at",
+    "user",
+    "action",
+    "case_id",
+    "params",
+    "result_count",
+    "result_hash",
+    "client",
+    "request_id",
+    "prev_hash",
+    "hash",
+)
+EXPORT_FORMATS = ("jsonl", "csv")
+
+#: the current request id, set by the API middleware and copied into worker threads
+REQUEST_ID: ContextVar[str | None] = ContextVar("csas_request_id", default=None)
+
+_PAGE = 5_000
+_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :func:`verify_chain`: ``ok``, how many records were checked, and the first bad one."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    head_seq: int = 0
+    head_hash: str = GENESIS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_bad_seq": self.first_bad_seq,
+            "reason": self.reason,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+        }
+
+
+# ---------------------------------------------------------------------------------- hashing
+def record_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of every field but ``hash`` (absent fields count as null)."""
+    body = {name: record.get(name) for name in FIELDS if name != "hash"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------------------------- writing
+def record_audit(
+    store: GraphStore,
+    *,
+    user: str,
+    action: str,
+    case_id: str | None,
+    params: dict[str, Any],
+    result_count: int | None,
+    result_hash: str | None,
+    client: str | None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """Append one audit record and return it (with ``seq`` and ``hash``) once it is committed.
+
+    Raises
+    ------
+    GraphUnavailable
+        The record could not be written; the caller must fail its request.
+    """
+    if not user or not action:
+        raise InvalidInput("an audit record needs a user and an action", field="user" if not user else "action")
+    entry = {
+        "user": user,
+        "action": action,
+        "case_id": case_id,
+        "params": canonical_json(params or {}),
+        "result_count": result_count,
+        "result_hash": result_hash,
+        "client": client,
+        "request_id": request_id if request_id is not None else REQUEST_ID.get(),
+    }
+    return _writer(store).submit(entry)
+
+
+class _GroupWriter:
+    """One per store: queues entries and appends them in as few transactions as possible."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = weakref.ref(store)
+        self._queue_lock = threading.Lock()
+        self._writer_slot = threading.Lock()
+        self._pending: list[tuple[dict[str, Any], Future[dict[str, Any]]]] = []
+
+    def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
+        done: Future[dict[str, Any]] = Future()
+        with self._queue_lock:
+            self._pending.append((entry, done))
+        with self._writer_slot:
+            if not done.done():  # nobody has written ours yet: write everything queued
+                with self._queue_lock:
+                    batch, self._pending = self._pending, []
+                self._flush(batch)
+        return done.result()
+
+    def _flush(self, batch: list[tuple[dict[str, Any], Future[dict[str, Any]]]]) -> None:
+        store = self._store()
+        try:
+            if store is None:
+                raise GraphUnavailable("the graph store was closed before the audit record was written")
+            written = _append(store, [entry for entry, _ in batch])
+        except BaseException as err:  # every waiter learns that its record was not written
+            failure = err if isinstance(err, GraphUnavailable) else _unavailable(err)
+            for _, fut in batch:
+                fut.set_exception(failure)
+            return
+        for (_, fut), record in zip(batch, written, strict=True):
+            fut.set_result(record)
+
+
+def _unavailable(err: BaseException) -> GraphUnavailable:
+    failure = GraphUnavailable(f"the audit record could not be written: {type(err).__name__}")
+    failure.__cause__ = err
+    return failure
+
+
+_WRITERS: weakref.WeakKeyDictionary[GraphStore, _GroupWriter] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer(store: GraphStore) -> _GroupWriter:
+    with _WRITERS_LOCK:
+        writer = _WRITERS.get(store)
+        if writer is None:
+            writer = _WRITERS[store] = _GroupWriter(store)
+        return writer
+
+
+def _append(store: GraphStore, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lock the head, chain the entries after it and commit, retrying transient failures."""
+    lock_q, append_q = cypher.load("audit/lock_head"), cypher.load("audit/append")
+    for attempt in range(_RETRIES):
+        try:
+            with store.transaction() as tx:
+                head = tx.run(lock_q.text, {"genesis": GENESIS}).single()
+                assert head is not None
+                records = _chain(entries, int(head["seq"]), str(head["hash"]))
+                tx.run(
+                    append_q.text,
+                    {"rows": records, "last_seq": records[-1]["seq"], "last_hash": records[-1]["hash"]},
+                ).consume()
+            return records
+        except neo4j.exceptions.TransientError:
+            if attempt == _RETRIES - 1:
+                raise
+            time.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _chain(entries: list[dict[str, Any]], seq: int, prev_hash: str) -> list[dict[str, Any]]:
+    records = []
+    for entry in entries:
+        seq += 1
+        record = {**entry, "seq": seq, "at": _now(), "prev_hash": prev_hash}
+        record["hash"] = prev_hash = record_hash(record)
+        records.append(record)
+    return records
+
+
+# ------------------------------------------------------------------------------ verifying
+def verify_chain(store: GraphStore) -> VerifyResult:
+    """Re-hash every record in ``seq`` order and check the links and the head.
+
+    The first record that fails names the damage: an altered record has a hash that does not
+    match its content; a deleted one leaves a gap in ``seq`` and a ``prev_hash`` pointing at
+    nothing; an inserted one has a ``seq`` or ``prev_hash`` that does not follow; a record
+    deleted from the end leaves the head pointing past the last record.
+    """
+    head_rows = store.read(cypher.load("audit/head"))
+    head_seq = int(head_rows[0]["seq"]) if head_rows else 0
+    head_hash = str(head_rows[0]["hash"]) if head_rows else GENESIS
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    for record in _all_records(store):
+        seq = record.get("seq")
+        problem = _check_record(record, expected_seq, prev_hash)
+        if problem:
+            bad = seq if isinstance(seq, int) and seq < expected_seq else expected_seq
+            return VerifyResult(False, checked, bad, problem, head_seq, head_hash)
+        checked += 1
+        expected_seq, prev_hash = expected_seq + 1, str(record["hash"])
+    last = expected_seq - 1
+    if head_seq != last or head_hash != prev_hash:
+        bad = min(head_seq, last) + 1 if head_seq != last else max(last, 1)
+        reason = (
+            f"the chain head is at seq {head_seq} with hash {head_hash[:12]}…, "
+            f"but the last record is seq {last} with hash {prev_hash[:12]}…"
+        )
+        return VerifyResult(False, checked, bad, reason, head_seq, head_hash)
+    return VerifyResult(True, checked, None, None, head_seq, head_hash)
+
+
+def _check_record(record: dict[str, Any], expected_seq: int, prev_hash: str) -> str | None:
+    seq = record.get("seq")
+    if seq != expected_seq:
+        if isinstance(seq, int) and seq > expected_seq:
+            return f"record seq {expected_seq} is missing (next record is seq {seq})"
+        return f"record seq {seq} is out of order or duplicated (expected seq {expected_seq})"
+    if record.get("prev_hash") != prev_hash:
+        return f"record seq {seq} does not follow the record before it (prev_hash mismatch)"
+    if record.get("hash") != record_hash(record):
+        return f"record seq {seq} was altered (its content does not match its hash)"
+    return None
+
+
+def _all_records(store: GraphStore) -> Iterator[dict[str, Any]]:
+    after: int | float = -1
+    while True:
+        rows = store.read(cypher.load("audit/page"), after=after, limit=_PAGE)
+        for row in rows:
+            yield row["record"]
+        if len(rows) < _PAGE:
+            return
+        after = rows[-1]["record"]["seq"]
+
+
+def require_valid_chain(store: GraphStore) -> VerifyResult:
+    """:func:`verify_chain`, raising :class:`IntegrityError` naming the first bad record."""
+    result = verify_chain(store)
+    if not result.ok:
+        raise IntegrityError(
+            f"audit chain broken at record seq {result.first_bad_seq}: {result.reason}",
+            seq=result.first_bad_seq,
+        )
+    return result
+
+
+# ------------------------------------------------------------------------------- exporting
+def select_records(
+    store: GraphStore,
+    *,
+    case_ids: list[str] | None = None,
+    user: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Records in chain order, filtered by cases (``None`` = all) and user, as plain dicts."""
+    remaining = limit
+    while remaining is None or remaining > 0:
+        page = _PAGE if remaining is None else min(_PAGE, remaining)
+        rows = store.read(cypher.load("audit/select"), case_ids=case_ids, user=user, after=after, limit=page)
+        for row in rows:
+            yield {name: row["record"].get(name) for name in FIELDS}
+        if len(rows) < page:
+            return
+        after = rows[-1]["record"]["seq"]
+        if remaining is not None:
+            remaining -= len(rows)
+
+
+def export_records(records: Iterator[dict[str, Any]] | list[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """Render records as JSONL (one canonical JSON object a line) or CSV with a header row."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"audit export format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", field="format")
+    if fmt == "jsonl":
+        for record in records:
+            yield canonical_json(record) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    yield _drain(buffer)
+    for record in records:
+        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+        yield _drain(buffer)
+
+
+def _csv_cell(value: Any) -> Any:
+    # a leading =, +, - or @ would make a spreadsheet evaluate the cell (CSV injection)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def parse_params(record: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a record, decoded from their canonical JSON text."""
+    value = json.loads(record.get("params") or "{}")
+    return value if isinstance(value, dict) else {"value": value}

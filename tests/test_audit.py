@@ -1,0 +1,180 @@
+"""The audit trail: hash chain, concurrency, tamper detection through ``csas audit verify``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from csas_graph import audit
+from csas_graph.graph_store import GraphStore
+
+CSAS = [sys.executable, "-m", "csas_graph"]
+
+
+def run_csas(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CSAS, *args], env=env, capture_output=True, text=True, timeout=240, check=False)
+
+
+def write(store: GraphStore, case_id: str | None, action: str = "test.read", **params: Any) -> dict[str, Any]:
+    return audit.record_audit(
+        store,
+        user="alice",
+        action=action,
+        case_id=case_id,
+        params=params,
+        result_count=3,
+        result_hash="ab" * 32,
+        client="127.0.0.1",
+    )
+
+
+def stored(store: GraphStore, seq: int) -> dict[str, Any]:
+    rows = store.run_statement("MATCH (a:AuditRecord {seq: $s}) RETURN a {.*} AS r", {"s": seq}, write=False)
+    return rows[0]["r"]
+
+
+def restore(store: GraphStore, record: dict[str, Any]) -> None:
+    store.run_statement("MATCH (a:AuditRecord {seq: $s}) SET a = $r", {"s": record["seq"], "r": record}, write=True)
+
+
+def test_records_chain_and_verify(store: GraphStore, case_id: str) -> None:
+    first = write(store, case_id, q="+44")
+    second = write(store, case_id, q="+44", limit=5)
+    assert second["seq"] == first["seq"] + 1 and second["prev_hash"] == first["hash"]
+    assert json.loads(second["params"]) == {"limit": 5, "q": "+44"}
+    assert second["hash"] == audit.record_hash(stored(store, second["seq"]))
+    result = audit.verify_chain(store)
+    assert result.ok and result.checked >= 2 and result.head_seq >= second["seq"]
+
+
+def test_concurrent_writers_cannot_fork_the_chain(store: GraphStore, case_id: str) -> None:
+    seqs: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(8):
+                seqs.append(write(store, case_id, worker=n, i=i)["seq"])
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert len(seqs) == 96 and len(set(seqs)) == 96
+    assert audit.verify_chain(store).ok
+
+
+def test_export_per_case_and_user(store: GraphStore, case_id: str) -> None:
+    write(store, case_id, q="x")
+    audit.record_audit(
+        store, user="bob", action="t", case_id=case_id, params={}, result_count=None, result_hash=None, client=None
+    )
+    mine = list(audit.select_records(store, case_ids=[case_id]))
+    assert {r["user"] for r in mine} == {"alice", "bob"} and all(r["case_id"] == case_id for r in mine)
+    bobs = list(audit.select_records(store, case_ids=[case_id], user="bob"))
+    assert len(bobs) == 1
+    lines = "".join(audit.export_records(mine, "jsonl")).splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [r["seq"] for r in mine]
+    csv_text = "".join(audit.export_records(bobs, "csv"))
+    assert csv_text.splitlines()[0].split(",") == list(audit.FIELDS)
+    assert "bob" in csv_text.splitlines()[1]
+
+
+@pytest.fixture
+def chain(store: GraphStore, case_id: str) -> Iterator[list[dict[str, Any]]]:
+    records = [write(store, case_id, i=i) for i in range(3)]
+    assert audit.verify_chain(store).ok
+    yield records
+    assert audit.verify_chain(store).ok, "a tamper test did not restore the chain"
+
+
+@pytest.mark.parametrize("field", [f for f in audit.FIELDS if f != "seq"])
+def test_altering_any_field_is_detected(store: GraphStore, chain: list[dict[str, Any]], field: str) -> None:
+    target = chain[1]
+    original = stored(store, target["seq"])
+    value = original.get(field)
+    forged = 999 if isinstance(value, int) or value is None else str(value) + "x"
+    store.run_statement(
+        f"MATCH (a:AuditRecord {{seq: $s}}) SET a.{field} = $v", {"s": target["seq"], "v": forged}, write=True
+    )
+    try:
+        result = audit.verify_chain(store)
+        assert not result.ok and result.first_bad_seq == target["seq"], result
+    finally:
+        restore(store, original)
+
+
+def test_renumbering_a_record_is_detected(store: GraphStore, chain: list[dict[str, Any]]) -> None:
+    target = chain[2]
+    store.run_statement("MATCH (a:AuditRecord {seq: $s}) SET a.seq = $s + 1000000", {"s": target["seq"]}, write=True)
+    try:
+        result = audit.verify_chain(store)
+        assert not result.ok and result.first_bad_seq == target["seq"], result
+    finally:
+        store.run_statement(
+            "MATCH (a:AuditRecord {seq: $s}) SET a.seq = $o",
+            {"s": target["seq"] + 1000000, "o": target["seq"]},
+            write=True,
+        )
+
+
+@pytest.mark.slow
+def test_cli_verify_names_altered_deleted_and_inserted_records(
+    store: GraphStore, chain: list[dict[str, Any]], cli_env: dict[str, str]
+) -> None:
+    ok = run_csas(["audit", "verify"], cli_env)
+    assert ok.returncode == 0, ok.stderr
+    assert "audit chain ok" in ok.stdout
+
+    # altered: a field of a stored record changes
+    altered = stored(store, chain[0]["seq"])
+    store.run_statement("MATCH (a:AuditRecord {seq: $s}) SET a.user = 'mallory'", {"s": altered["seq"]}, write=True)
+    try:
+        bad = run_csas(["audit", "verify"], cli_env)
+        assert bad.returncode == 9 and f"seq {altered['seq']}" in bad.stderr and "altered" in bad.stderr
+    finally:
+        restore(store, altered)
+
+    # deleted: a record in the middle disappears
+    deleted = stored(store, chain[1]["seq"])
+    store.run_statement("MATCH (a:AuditRecord {seq: $s}) DELETE a", {"s": deleted["seq"]}, write=True)
+    try:
+        bad = run_csas(["audit", "verify", "--json"], cli_env)
+        assert bad.returncode == 9
+        assert json.loads(bad.stdout)["first_bad_seq"] == deleted["seq"]
+    finally:
+        store.run_statement("CREATE (a:AuditRecord) SET a = $r", {"r": deleted}, write=True)
+
+    # inserted: a forged record is appended after the head, correctly hashed against the last one
+    head = audit.verify_chain(store)
+    forged = {
+        "seq": head.head_seq + 1,
+        "at": "2026-01-01T00:00:00.000000Z",
+        "user": "mallory",
+        "action": "x",
+        "params": "{}",
+        "prev_hash": head.head_hash,
+    }
+    forged["hash"] = audit.record_hash(forged)
+    store.run_statement("CREATE (a:AuditRecord) SET a = $r", {"r": forged}, write=True)
+    try:
+        bad = run_csas(["audit", "verify"], cli_env)
+        assert bad.returncode == 9 and f"seq {forged['seq']}" in bad.stderr
+    finally:
+        store.run_statement("MATCH (a:AuditRecord {seq: $s}) DELETE a", {"s": forged["seq"]}, write=True)
+
+
+def test_audit_has_no_off_switch() -> None:
+    from csas_graph.settings import Settings
+
+    assert not [name for name in Settings.model_fields if "audit" in name]
