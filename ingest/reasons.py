@@ -49,6 +49,8 @@ class Reason(StrEnum):
     COORDINATE_OUT_OF_RANGE = "coordinate_out_of_range"  # outside the GB envelope / swapped
     ENCODING_FALLBACK = "encoding_fallback"  # file not UTF-8, decoded as cp1252
     MANGLED_DEVICE_ID = "mangled_device_id"  # IMEI/IMSI float-mangled: value refused, event kept
+    IMEI_INVALID = "imei_invalid"  # not 14/15/16 digits: value refused, event kept
+    IMSI_INVALID = "imsi_invalid"  # not 6-15 digits: value refused, event kept
 
 
 REJECTS = frozenset(
