@@ -42,6 +42,7 @@ def _root(
 from csas_graph.cli import audit as _audit  # noqa: E402,F401
 from csas_graph.cli import case as _case  # noqa: E402,F401
 from csas_graph.cli import db as _db  # noqa: E402,F401
+from csas_graph.cli import importing as _importing  # noqa: E402,F401
 from csas_graph.cli import serve as _serve  # noqa: E402,F401
 from csas_graph.cli import users as _users  # noqa: E402,F401
 

@@ -1,0 +1,1233 @@
+"""Import cleansed source files into a case's graph, with provenance, idempotently and atomically.
+
+Method
+------
+1. The file is copied byte for byte into the case's evidence store and hashed
+   (:mod:`csas_graph.evidence_store`). A ``SourceFile`` with that SHA-256 that is ``complete``
+   makes the import a no-op ("already imported").
+2. Any partial load left in the case by an import that died (status ``loading``, its process
+   gone) is rolled back first: its ``"<sha256>:<row>"`` sources are stripped, events left with no
+   source and nodes left with no relationship that it created are deleted, and so is its
+   ``SourceFile``.
+3. A ``SourceFile`` is written with status ``loading``; the file is read in chunks through
+   :func:`ingest.read_chunks` (parse + cleanse), and each chunk is written in ``UNWIND`` batches:
+   distinct nodes are MERGEd on their case keys, events are CREATEd when their ``event_id`` is new
+   and otherwise get the row's source appended (an overlapping delivery: ``overlap_duplicate``, or
+   ``mirrored_duplicate`` when the direction recorded differs).
+4. Pairing edges (Number-SIM-Handset, first/last seen, counts) are written together with the
+   ``SourceFile`` status ``complete`` in one final transaction: a file is complete with all its
+   events and pairings, or it is ``loading`` and will be rolled back.
+
+Cells resolve at load time against the cell lists already in the case: an event's CGI resolves to
+the configuration whose ``[valid_from, valid_to)`` contains the event's UTC date. A CGI no list
+describes becomes an unresolved ``Cell {key: cgi, resolved: false}`` (with the CDR's inline
+location when it gave one, marked ``location_source: 'cdr'``) and the row is flagged
+``unresolved_cell``; its event is loaded anyway. Hence the import order of :func:`import_files`:
+cell lists first.
+
+Limitations
+-----------
+- A file killed mid-load leaves its committed batches in the graph, marked by a ``loading``
+  ``SourceFile``, until the next import into that case (or :func:`recover_case`) rolls them back.
+  Readers that must never see a partial load should call :func:`recover_case` first.
+- Events loaded before a cell list arrived stay on their unresolved cells.
+- Validity is compared by date: a configuration valid from day D covers the whole of D (UTC).
+- Pairing ``events`` counts rows that brought a new observation (a new event, or the other
+  party's record of a call); a repeated delivery of the same record adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psutil
+from neo4j.spatial import WGS84Point
+
+import cypher
+from csas_graph import __version__
+from csas_graph.cases import ensure_case, validate_case_id
+from csas_graph.errors import Conflict, CsasError, IngestError, NotFound
+from csas_graph.evidence_store import (
+    EvidenceCopy,
+    discard_evidence,
+    store_evidence,
+    write_rejected_rows,
+)
+from csas_graph.evidence_store import (
+    rejected_rows_path as _rejected_rows_path,
+)
+from csas_graph.graph_store import GraphStore
+from csas_graph.settings import Settings, get_settings
+
+Progress = Callable[[int, int | None], None]
+PostImportHook = Callable[[GraphStore, str], None]
+
+#: called with (store, case_id) after each file lands; e.g. the analyses' precomputation
+POST_IMPORT_HOOKS: list[PostImportHook] = []
+
+#: the order in which :func:`import_files` loads kinds of file: cells before the events on them
+KIND_ORDER = {"cells": 0, "anpr": 1, "subscribers": 2, "cdr": 3}
+#: a loading file whose heartbeat is older than this is treated as dead even if its pid exists
+STALE_AFTER_S = 15 * 60
+ROAMING_HOME_MCC = "234"
+UNKNOWN_CELL = "UNKNOWN"
+
+
+def rejected_rows_path(settings: Settings, case_id: str, sha256: str) -> Path:
+    """The CSV (row, reason, message, raw) of a file's rejected rows, beside its evidence copy."""
+    return _rejected_rows_path(settings, case_id, sha256)
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: the stored reconciliation report and the ``SourceFile``."""
+
+    case_id: str
+    file_name: str
+    sha256: str
+    already_imported: bool
+    report: dict[str, Any]
+    source_file: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "file_name": self.file_name,
+            "sha256": self.sha256,
+            "already_imported": self.already_imported,
+            "report": self.report,
+            "source_file": _jsonable(self.source_file),
+        }
+
+
+# =============================================================================== public API
+def import_file(
+    store: GraphStore,
+    case_id: str,
+    path: str | Path,
+    *,
+    template: str | None = None,
+    template_file: str | Path | None = None,
+    user: str = "cli",
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import one file into a case (created if missing); see the module docstring for the method.
+
+    Returns the stored reconciliation report; re-importing a file already complete in the case
+    changes nothing and returns ``already_imported=True``. Raises :class:`IngestError` naming the
+    file when it cannot be read; the case is then left exactly as it was.
+    """
+    settings = settings or get_settings()
+    path = Path(path)
+    validate_case_id(case_id)
+    _migrate(store)
+    ensure_case(store, case_id, created_by=user)
+    recover_case(store, case_id)
+    copy = store_evidence(settings, case_id, path)
+    existing = _source_file(store, case_id, copy.sha256)
+    if existing is not None:
+        if existing.get("status") == "complete":
+            return ImportOutcome(
+                case_id, path.name, copy.sha256, True, json.loads(existing.get("report") or "{}"), existing
+            )
+        raise Conflict(
+            f"{path.name}: already being imported into case {case_id} (pid {existing.get('loader_pid')})",
+            file=str(path),
+        )
+    try:
+        source = open_source(path, template=template, template_file=template_file, settings=settings)
+    except BaseException:
+        discard_evidence(copy)
+        raise
+    begun = False
+    try:
+        _begin(store, case_id, path, copy, source, user)
+        begun = True
+        loader = _loader_for(source.kind, store, case_id, copy.sha256, settings)
+        done = 0
+        if progress:
+            progress(0, source.total_rows)
+        for chunk in source.chunks():
+            loader.load(chunk)
+            done += len(chunk)
+            store.write(
+                cypher.load("ingest/source_file_heartbeat"), case_id=case_id, sha256=copy.sha256, rows_done=done
+            )
+            if progress:
+                progress(done, source.total_rows)
+        loader.update_sessions(source.session_updates())
+        report = source.final_report()
+        if report.get("sha256") not in (None, copy.sha256):
+            raise IngestError(f"{path}: the file changed while it was being imported", file=str(path))
+        report = loader.finish_report(report)
+        write_rejected_rows(settings, case_id, copy.sha256, report.get("rejected_rows", []))
+        stored = _finalise(store, case_id, copy, source, loader, report)
+    except BaseException:
+        if begun:
+            rollback_file(store, case_id, copy.sha256)
+        discard_evidence(copy)
+        raise
+    for hook in POST_IMPORT_HOOKS:
+        hook(store, case_id)
+    return ImportOutcome(case_id, path.name, copy.sha256, False, report, stored)
+
+
+def import_files(
+    store: GraphStore,
+    case_id: str,
+    paths: Sequence[str | Path],
+    *,
+    template: str | None = None,
+    template_file: str | Path | None = None,
+    user: str = "cli",
+    settings: Settings | None = None,
+    progress: Callable[[Path, int, int | None], None] | None = None,
+) -> list[ImportOutcome]:
+    """Import several files in a sensible order: cell lists, ANPR, subscribers, then CDRs.
+
+    The kind of each file is found by the reader's layout detection; files of one kind keep the
+    order given. ``progress(path, done, total)`` reports per file. Outcomes come back in the
+    order the files were imported.
+    """
+    settings = settings or get_settings()
+    ordered = order_files([Path(p) for p in paths], template=template, template_file=template_file)
+    outcomes = []
+    for path in ordered:
+        file_progress: Progress | None = None
+        if progress is not None:
+            file_progress = (lambda p: lambda done, total: progress(p, done, total))(path)
+        outcomes.append(
+            import_file(
+                store,
+                case_id,
+                path,
+                template=template,
+                template_file=template_file,
+                user=user,
+                settings=settings,
+                progress=file_progress,
+            )
+        )
+    return outcomes
+
+
+def order_files(
+    paths: Sequence[Path], *, template: str | None = None, template_file: str | Path | None = None
+) -> list[Path]:
+    """``paths`` sorted by kind (cells, anpr, subscribers, cdr), stable within a kind."""
+
+    def rank(item: tuple[int, Path]) -> tuple[int, int]:
+        index, path = item
+        return KIND_ORDER.get(sniff_kind(path, template=template, template_file=template_file), 3), index
+
+    return [p for _, p in sorted(enumerate(paths), key=rank)]
+
+
+def get_report(store: GraphStore, case_id: str, sha256: str) -> dict[str, Any]:
+    """The reconciliation report stored with a file of a case."""
+    found = _source_file(store, case_id, sha256)
+    if found is None:
+        raise NotFound(f"no file {sha256} in case {case_id}", case_id=case_id)
+    return dict(json.loads(found.get("report") or "{}"))
+
+
+def list_sources(store: GraphStore, case_id: str) -> list[dict[str, Any]]:
+    """The case's source files (``SourceFile`` properties, report left out), in import order."""
+    rows = store.read(cypher.load("ingest/source_files_list"), case_id=case_id)
+    return [{k: v for k, v in r["source_file"].items() if k != "report"} for r in rows]
+
+
+def recover_case(store: GraphStore, case_id: str) -> list[str]:
+    """Roll back every partial load in the case whose import is no longer running.
+
+    Returns the SHA-256 of each file rolled back. A load whose process still runs on this
+    machine (and has written a heartbeat recently) is left alone.
+    """
+    rolled = []
+    for row in store.read(cypher.load("ingest/source_files_loading"), case_id=case_id):
+        source_file = row["source_file"]
+        if _loader_alive(source_file):
+            continue
+        rollback_file(store, case_id, source_file["sha256"])
+        rolled.append(source_file["sha256"])
+    return rolled
+
+
+def rollback_file(store: GraphStore, case_id: str, sha256: str) -> None:
+    """Remove every trace of one file's load from a case (used for partial loads only).
+
+    Its ``"<sha256>:<row>"`` sources are removed from every event and attribution, those left
+    with none are deleted, then the nodes it created that nothing refers to, then its
+    ``SourceFile``. Pairing edges are written only when a file completes, so a partial load
+    has none to undo.
+    """
+    _auto_commit(store, "ingest/rollback_sources", case_id=case_id, prefix=f"{sha256}:")
+    _auto_commit(store, "ingest/rollback_nodes", case_id=case_id, sha256=sha256)
+    store.write(cypher.load("ingest/rollback_source_file"), case_id=case_id, sha256=sha256)
+
+
+def event_counts(store: GraphStore, case_id: str) -> dict[str, int]:
+    """How many events and nodes a case holds (CALLED, SEEN_AT, READ_AT, numbers, cells, files)."""
+    return dict(store.read(cypher.load("ingest/event_counts"), case_id=case_id)[0])
+
+
+# ============================================================================ reading files
+@dataclass
+class FileSource:
+    """A file opened through the ingest reader: its kind, chunks and (after them) its report."""
+
+    kind: str
+    file_name: str
+    template_id: str | None
+    template_version: str | None
+    total_rows: int | None
+    _chunks: Callable[[], Iterator[pd.DataFrame]]
+    _report: Callable[[], Any]
+    report_object: Any = None
+    #: data-session event_id -> (end_utc, duration_s) to apply after the last chunk
+    _session_updates: Callable[[], dict[str, Any]] = field(default=dict)
+
+    def session_updates(self) -> dict[str, Any]:
+        return dict(self._session_updates() or {})
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        return self._chunks()
+
+    def final_report(self) -> dict[str, Any]:
+        """The reader's reconciliation report as a plain dict (after every chunk was read)."""
+        self.report_object = self._report()
+        return report_dict(self.report_object)
+
+
+def report_dict(report: Any) -> dict[str, Any]:
+    if isinstance(report, dict):
+        return json.loads(json.dumps(report, default=str))
+    return json.loads(json.dumps(report.as_dict(), default=str))
+
+
+def open_source(
+    path: Path,
+    *,
+    template: str | None = None,
+    template_file: str | Path | None = None,
+    settings: Settings | None = None,
+) -> FileSource:
+    """Open a file through :func:`ingest.read_chunks` (or :func:`ingest.read` if there is none).
+
+    Reader failures that are not already :class:`CsasError` become :class:`IngestError` naming
+    the file, so a garbage file never surfaces as a traceback.
+    """
+    import ingest
+
+    settings = settings or get_settings()
+    kwargs: dict[str, Any] = {"template": template, "template_file": template_file}
+    try:
+        if hasattr(ingest, "read_chunks"):
+            stream = _call_read_chunks(ingest.read_chunks, path, kwargs, settings.ingest_chunk_rows)
+            return _source_from_stream(path, stream)
+        if hasattr(ingest, "read"):
+            result = ingest.read(path, **kwargs)
+            return _source_from_result(path, result, settings.ingest_chunk_rows)
+    except CsasError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem
+        raise IngestError(f"{path.name}: cannot be read: {err}", file=str(path)) from err
+    raise IngestError(f"{path.name}: no ingest reader is installed", file=str(path))
+
+
+def sniff_kind(path: Path, *, template: str | None = None, template_file: str | Path | None = None) -> str:
+    """The kind of file (cdr, cells, anpr, subscribers) as the reader's detection sees it."""
+    try:
+        return open_source(Path(path), template=template, template_file=template_file).kind
+    except CsasError:
+        return "cdr"
+
+
+def _call_read_chunks(read_chunks: Callable[..., Any], path: Path, kwargs: dict[str, Any], chunk_rows: int) -> Any:
+    try:
+        return read_chunks(path, chunk_rows=chunk_rows, **kwargs)
+    except TypeError as err:
+        if "chunk_rows" not in str(err):
+            raise
+        return read_chunks(path, **kwargs)
+
+
+def _source_from_stream(path: Path, stream: Any) -> FileSource:
+    def chunks() -> Iterator[pd.DataFrame]:
+        try:
+            iterable = stream.chunks() if callable(getattr(stream, "chunks", None)) else stream
+            for chunk in iterable:
+                frame = getattr(chunk, "frame", chunk)
+                yield frame
+        except CsasError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise IngestError(f"{path.name}: cannot be read: {err}", file=str(path)) from err
+
+    def report() -> Any:
+        rep = getattr(stream, "report", None)
+        return rep() if callable(rep) else rep
+
+    return FileSource(
+        kind=str(stream.kind),
+        file_name=path.name,
+        template_id=getattr(stream, "template_id", None),
+        template_version=_str_or_none(getattr(stream, "template_version", None)),
+        total_rows=getattr(stream, "total_rows", None),
+        _chunks=chunks,
+        _report=report,
+        _session_updates=lambda: getattr(stream, "session_updates", None) or {},
+    )
+
+
+def _source_from_result(path: Path, result: Any, chunk_rows: int) -> FileSource:
+    frame: pd.DataFrame = result.frame
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        for start in range(0, len(frame), chunk_rows):
+            yield frame.iloc[start : start + chunk_rows]
+
+    return FileSource(
+        kind=str(result.kind),
+        file_name=path.name,
+        template_id=getattr(result, "template_id", None),
+        template_version=_str_or_none(getattr(result, "template_version", None)),
+        total_rows=len(frame),
+        _chunks=chunks,
+        _report=lambda: result.report,
+    )
+
+
+def source_from_frames(
+    kind: str,
+    file_name: str,
+    frames: Sequence[pd.DataFrame],
+    report: Any,
+    *,
+    template_id: str | None = "test",
+    template_version: str | None = "1",
+) -> FileSource:
+    """A :class:`FileSource` over ready-made frames (for tests and the benchmark's peer)."""
+    return FileSource(
+        kind=kind,
+        file_name=file_name,
+        template_id=template_id,
+        template_version=template_version,
+        total_rows=sum(len(f) for f in frames),
+        _chunks=lambda: iter(frames),
+        _report=lambda: report,
+    )
+
+
+# ================================================================================= loaders
+@dataclass
+class _Pairing:
+    first: datetime
+    last: datetime
+    events: int = 0
+
+    def see(self, t: datetime) -> None:
+        self.first = min(self.first, t)
+        self.last = max(self.last, t)
+        self.events += 1
+
+
+class _Loader:
+    """Writes one file's chunks; collects what the final report and transaction need."""
+
+    kind = ""
+
+    def __init__(self, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> None:
+        self.store = store
+        self.case_id = case_id
+        self.sha256 = sha256
+        self.batch_size = settings.ingest_batch_size
+        #: row number -> reason for loaded rows that turned out to be in the case already
+        self.reclassified: dict[int, str] = {}
+        #: flag code -> rows, flags found at load time (unresolved cells)
+        self.extra_flags: dict[str, int] = {}
+        self.pairings: dict[str, dict[tuple[str, str], _Pairing]] = {
+            "used_sim": {},
+            "in_handset": {},
+            "used_handset": {},
+        }
+        self._known: dict[str, set[str]] = {}
+
+    # ----------------------------------------------------------------------------- helpers
+    def source(self, row: int) -> str:
+        return f"{self.sha256}:{row}"
+
+    def new_keys(self, label: str, keys: Iterable[str]) -> list[str]:
+        """Keys not yet MERGEd by this import (each node is MERGEd once per file)."""
+        known = self._known.setdefault(label, set())
+        fresh = [k for k in dict.fromkeys(keys) if k not in known]
+        known.update(fresh)
+        return fresh
+
+    def batches(self, rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        for start in range(0, len(rows), self.batch_size):
+            yield rows[start : start + self.batch_size]
+
+    def load(self, frame: pd.DataFrame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update_sessions(self, updates: dict[str, Any]) -> None:
+        """Apply the reader's late session ends (GPRS partials that came in a later chunk)."""
+        rows = [
+            {"event_id": event_id, "end": _utc(end), "duration_s": _num(duration)}
+            for event_id, (end, duration) in updates.items()
+        ]
+        for batch in self.batches(rows):
+            self.store.write(cypher.load("ingest/update_sessions"), case_id=self.case_id, rows=batch)
+
+    def finalise_params(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for name, pairs in self.pairings.items():
+            out[name] = [
+                {"a": a, "b": b, "first": p.first, "last": p.last, "events": p.events} for (a, b), p in pairs.items()
+            ]
+        return out
+
+    def finish_report(self, report: dict[str, Any]) -> dict[str, Any]:
+        """The reader's report with load-time reclassifications and flags applied."""
+        return apply_load_findings(report, self.reclassified, self.extra_flags)
+
+
+class _CdrLoader(_Loader):
+    kind = "cdr"
+
+    def __init__(self, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> None:
+        super().__init__(store, case_id, sha256, settings)
+        self.cells = CellResolver.from_store(store, case_id)
+        self.deferred: list[dict[str, Any]] = []
+
+    def load(self, frame: pd.DataFrame) -> None:
+        records = frame_records(_accepted(frame))
+        if not records:
+            return
+        calls: list[dict[str, Any]] = []
+        sightings: list[dict[str, Any]] = []
+        numbers: dict[str, dict[str, Any]] = {}
+        handsets: dict[str, dict[str, Any]] = {}
+        sims: dict[str, dict[str, Any]] = {}
+        cells: dict[str, dict[str, Any]] = {}
+        seen_ids: set[str] = set()
+        merged_calls: list[dict[str, Any]] = []
+        rows_by_number: dict[int, dict[str, Any]] = {}
+        for rec in records:
+            row = int(rec["row"])
+            rows_by_number[row] = rec
+            flags = list(rec.get("flags") or [])
+            _add_number(numbers, rec.get("a_key"), rec.get("a_kind"), rec.get("a_raw"))
+            _add_number(numbers, rec.get("b_key"), rec.get("b_kind"), rec.get("b_raw"))
+            party = cdr_party(rec)
+            start = _utc(rec.get("start_utc"))
+            end = _utc(rec.get("end_utc")) or start
+            imei = _device_id(rec.get("imei"), flags)
+            imsi = _device_id(rec.get("imsi"), flags)
+            if imei:
+                handsets.setdefault(imei, {"key": imei, "props": handset_props(imei, flags)})
+            if imsi:
+                sims.setdefault(imsi, {"key": imsi, "props": {"mcc": imsi[:3]}})
+            cell_keys: dict[str, str | None] = {}
+            unresolved = False
+            for role, t in (("first", start), ("last", end)):
+                key, props = self.resolve_cell(rec, role, t)
+                cell_keys[role] = key
+                if key is not None and props is not None:
+                    cells.setdefault(key, {"key": key, "props": props})
+                    unresolved = unresolved or props.get("kind") == "cell"
+            if unresolved:
+                flags.append("unresolved_cell")
+                if rec["outcome"] == "loaded":
+                    self.extra_flags["unresolved_cell"] = self.extra_flags.get("unresolved_cell", 0) + 1
+            rec["_flags"] = flags
+            source = self.source(row)
+            event_type = rec.get("event_type") or "other"
+            is_call = rec.get("b_key") is not None and event_type != "data"
+            if is_call:
+                call = {
+                    "row": row,
+                    "event_id": rec["event_id"],
+                    "a_key": rec["a_key"],
+                    "b_key": rec["b_key"],
+                    "source": source,
+                    "props": _drop_none(
+                        {
+                            "case_id": self.case_id,
+                            "event_id": rec["event_id"],
+                            "type": event_type,
+                            "start": start,
+                            "end": end,
+                            "duration_s": _num(rec.get("duration_s")),
+                            "direction": rec.get("direction"),
+                            "first_cell": cell_keys["first"],
+                            "last_cell": cell_keys["last"],
+                            "imei": imei,
+                            "imsi": imsi,
+                            "target": party,
+                            "start_raw": _str_or_none(rec.get("start_raw")),
+                            "tz_source": rec.get("tz_source"),
+                            "time_basis": rec.get("time_basis"),
+                            "charging_id": _str_or_none(rec.get("charging_id")),
+                            "flags": flags,
+                            "sources": [source],
+                            "src_sha256": self.sha256,
+                            "src_row": row,
+                        }
+                    ),
+                }
+                if rec["outcome"] == "loaded" and rec["event_id"] not in seen_ids:
+                    seen_ids.add(rec["event_id"])
+                    calls.append(call)
+                else:
+                    merged_calls.append(call)
+            for role, t in (("first", start), ("last", end)):
+                key = cell_keys[role]
+                if key is None or party is None or t is None:
+                    continue
+                if role == "last" and key == cell_keys["first"] and t == start:
+                    continue  # one sighting when the call neither moved nor took time
+                sightings.append(
+                    {
+                        "row": row,
+                        "event_id": rec["event_id"],
+                        "role": role,
+                        "party": party,
+                        "cell": key,
+                        "source": source,
+                        "props": _drop_none(
+                            {
+                                "case_id": self.case_id,
+                                "event_id": rec["event_id"],
+                                "role": role,
+                                "party": party,
+                                "t": t,
+                                "end": end,
+                                "duration_s": _num(rec.get("duration_s")),
+                                "type": event_type,
+                                "imei": imei,
+                                "cell_key": key,
+                                "time_basis": rec.get("time_basis") or "at_or_before",
+                                "flags": flags,
+                                "sources": [source],
+                                "src_sha256": self.sha256,
+                                "src_row": row,
+                            }
+                        ),
+                    }
+                )
+        self.write_nodes(numbers, handsets, sims, cells)
+        new_rows = self.write_calls(calls, merged_calls, rows_by_number)
+        new_rows |= self.write_sightings(sightings, rows_by_number)
+        for row in sorted(new_rows):
+            self.see_pairing(rows_by_number[row])
+
+    def resolve_cell(
+        self, rec: dict[str, Any], role: str, t: datetime | None
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The Cell key of a row's first/last cell, and props when it must be MERGEd here."""
+        cgi = _str_or_none(rec.get(f"{role}_cgi"))
+        if cgi is None:
+            if rec.get("event_type") == "data" and role == "first" and rec.get("last_cgi") is None:
+                return UNKNOWN_CELL, {"cgi": None, "kind": "unknown", "resolved": False}
+            return None, None
+        if (rec.get(f"{role}_cell_kind") or "cell") == "wifi":
+            return cgi, {"cgi": cgi, "kind": "wifi", "resolved": False, "raw": rec.get(f"{role}_cell_raw")}
+        key = self.cells.resolve(cgi, t)
+        if key is not None:
+            return key, None
+        props: dict[str, Any] = {
+            "cgi": cgi,
+            "kind": "cell",
+            "resolved": False,
+            "roaming": is_roaming(cgi),
+            "raw": _str_or_none(rec.get(f"{role}_cell_raw")),
+        }
+        lat, lon = _num(rec.get(f"{role}_lat")), _num(rec.get(f"{role}_lon"))
+        if lat is not None and lon is not None:
+            props["location"] = WGS84Point((lon, lat))
+            props["location_source"] = "cdr"
+        azimuth = _num(rec.get(f"{role}_azimuth"))
+        if azimuth is not None:
+            props["azimuth"] = azimuth
+            props["azimuth_source"] = "cdr"
+        return cgi, _drop_none(props)
+
+    def write_nodes(
+        self,
+        numbers: dict[str, dict[str, Any]],
+        handsets: dict[str, dict[str, Any]],
+        sims: dict[str, dict[str, Any]],
+        cells: dict[str, dict[str, Any]],
+    ) -> None:
+        params = {
+            "numbers": [numbers[k] for k in self.new_keys("Number", numbers)],
+            "handsets": [handsets[k] for k in self.new_keys("Handset", handsets)],
+            "sims": [sims[k] for k in self.new_keys("SIM", sims)],
+            "cells": [cells[k] for k in self.new_keys("Cell", cells)],
+        }
+        # nodes in bounded batches too, so a huge first chunk never makes one huge transaction
+        size = self.batch_size
+        longest = max((len(v) for v in params.values()), default=0)
+        for start in range(0, longest, size):
+            part = {k: v[start : start + size] for k, v in params.items()}
+            self.store.write(cypher.load("ingest/merge_nodes"), case_id=self.case_id, sha256=self.sha256, **part)
+
+    def write_calls(
+        self,
+        calls: list[dict[str, Any]],
+        merged: list[dict[str, Any]],
+        rows: dict[int, dict[str, Any]],
+    ) -> set[int]:
+        """Create new calls, then append merged rows; returns rows that brought a new observation."""
+        new_rows = set()
+        query = cypher.load("ingest/upsert_calls")
+        for batch in self.batches(calls):
+            hits = {h["row"]: h for h in self.store.write(query, case_id=self.case_id, rows=batch)}
+            for call in batch:
+                hit = hits.get(call["row"])
+                if hit is None:
+                    new_rows.add(call["row"])
+                    continue
+                recorded = hit.get("existing_direction")
+                mirrored = recorded is not None and recorded != call["props"].get("direction")
+                self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
+                if mirrored:
+                    new_rows.add(call["row"])
+        for batch in self.batches(merged):
+            self.store.write(query, case_id=self.case_id, rows=batch)
+        for call in merged:
+            if rows[call["row"]].get("reason") == "mirrored_duplicate":
+                new_rows.add(call["row"])
+        return new_rows
+
+    def write_sightings(self, sightings: list[dict[str, Any]], rows: dict[int, dict[str, Any]]) -> set[int]:
+        """Create new sightings; data sessions seen before are reclassified as overlaps."""
+        new_rows = set()
+        query = cypher.load("ingest/upsert_sightings")
+        for batch in self.batches(sightings):
+            hits = {(h["row"], h["role"]) for h in self.store.write(query, case_id=self.case_id, rows=batch)}
+            for s in batch:
+                rec = rows[s["row"]]
+                if rec.get("b_key") is not None and rec.get("event_type") != "data":
+                    continue  # calls are reclassified by their CALLED edge
+                if (s["row"], s["role"]) not in hits:
+                    new_rows.add(s["row"])
+                elif rec["outcome"] == "loaded" and s["role"] == "first":
+                    self.reclassified[s["row"]] = "overlap_duplicate"
+        return new_rows
+
+    def see_pairing(self, rec: dict[str, Any]) -> None:
+        flags = rec.get("_flags") or []
+        t = _utc(rec.get("start_utc"))
+        party = cdr_party(rec)
+        if t is None or party is None:
+            return
+        imei, imsi = _device_id(rec.get("imei"), flags), _device_id(rec.get("imsi"), flags)
+        for name, a, b in (("used_sim", party, imsi), ("in_handset", imsi, imei), ("used_handset", party, imei)):
+            if a and b:
+                found = self.pairings[name].get((a, b))
+                if found is None:
+                    self.pairings[name][(a, b)] = _Pairing(t, t, 1)
+                else:
+                    found.see(t)
+
+
+class _CellsLoader(_Loader):
+    kind = "cells"
+
+    def load(self, frame: pd.DataFrame) -> None:
+        rows = []
+        for rec in frame_records(_accepted(frame)):
+            cgi = _str_or_none(rec.get("cgi"))
+            if cgi is None:
+                continue
+            valid_from, valid_to = _validity(rec.get("valid_from")), _validity(rec.get("valid_to"))
+            lat, lon = _num(rec.get("lat")), _num(rec.get("lon"))
+            props = {
+                "cgi": cgi,
+                "kind": "cell",
+                "resolved": True,
+                "location": WGS84Point((lon, lat)) if lat is not None and lon is not None else None,
+                "easting": _num(rec.get("easting")),
+                "northing": _num(rec.get("northing")),
+                "crs_source": rec.get("crs_source"),
+                "transform": rec.get("transform"),
+                "azimuth": _num(rec.get("azimuth")),
+                "beamwidth": _num(rec.get("beamwidth")),
+                "technology": rec.get("technology"),
+                "site_name": rec.get("site_name"),
+                "address": rec.get("address"),
+                "postcode": rec.get("postcode"),
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "location_source": rec.get("location_source") or "cell_list",
+                "roaming": is_roaming(cgi),
+                "sources": [self.source(int(rec["row"]))],
+            }
+            rows.append({"key": cell_config_key(cgi, valid_from), "props": _drop_none(props)})
+        for batch in self.batches(rows):
+            self.store.write(
+                cypher.load("ingest/merge_cell_configs"), case_id=self.case_id, sha256=self.sha256, rows=batch
+            )
+
+
+class _AnprLoader(_Loader):
+    kind = "anpr"
+
+    def load(self, frame: pd.DataFrame) -> None:
+        vehicles: dict[str, dict[str, Any]] = {}
+        cameras: dict[str, dict[str, Any]] = {}
+        reads: list[dict[str, Any]] = []
+        merged: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for rec in frame_records(_accepted(frame)):
+            row, vrm, camera = int(rec["row"]), rec.get("vrm"), _str_or_none(rec.get("camera_id"))
+            if not vrm or camera is None:
+                continue
+            vehicles.setdefault(vrm, {"key": vrm})
+            lat, lon = _num(rec.get("camera_lat")), _num(rec.get("camera_lon"))
+            cameras.setdefault(
+                camera,
+                {
+                    "key": camera,
+                    "props": _drop_none(
+                        {
+                            "name": rec.get("camera_name"),
+                            "location": WGS84Point((lon, lat)) if lat is not None and lon is not None else None,
+                        }
+                    ),
+                },
+            )
+            source = self.source(row)
+            read = {
+                "row": row,
+                "event_id": rec["event_id"],
+                "vrm": vrm,
+                "camera_id": camera,
+                "source": source,
+                "props": _drop_none(
+                    {
+                        "case_id": self.case_id,
+                        "event_id": rec["event_id"],
+                        "t": _utc(rec.get("t_utc")),
+                        "t_raw": _str_or_none(rec.get("t_raw")),
+                        "direction": rec.get("direction"),
+                        "confidence": _num(rec.get("confidence")),
+                        "flags": list(rec.get("flags") or []),
+                        "sources": [source],
+                        "src_sha256": self.sha256,
+                        "src_row": row,
+                    }
+                ),
+            }
+            if rec["outcome"] == "loaded" and rec["event_id"] not in seen:
+                seen.add(rec["event_id"])
+                reads.append(read)
+            else:
+                merged.append(read)
+        self.store.write(
+            cypher.load("ingest/merge_anpr_nodes"),
+            case_id=self.case_id,
+            sha256=self.sha256,
+            vehicles=[vehicles[k] for k in self.new_keys("Vehicle", vehicles)],
+            cameras=[cameras[k] for k in self.new_keys("Camera", cameras)],
+        )
+        query = cypher.load("ingest/upsert_reads")
+        for batch in self.batches(reads):
+            for hit in self.store.write(query, case_id=self.case_id, rows=batch):
+                self.reclassified[hit["row"]] = "overlap_duplicate"
+        for batch in self.batches(merged):
+            self.store.write(query, case_id=self.case_id, rows=batch)
+
+
+class _SubscribersLoader(_Loader):
+    kind = "subscribers"
+
+    def load(self, frame: pd.DataFrame) -> None:
+        rows = []
+        loaded: dict[int, bool] = {}
+        for rec in frame_records(_accepted(frame)):
+            loaded[int(rec["row"])] = rec.get("outcome") == "loaded"
+            number, name = _str_or_none(rec.get("number_key")), _str_or_none(rec.get("name"))
+            if number is None or name is None:
+                continue
+            address = _str_or_none(rec.get("address"))
+            rows.append(
+                {
+                    "row": int(rec["row"]),
+                    "number_key": number,
+                    "number_props": {"kind": _number_kind(number)},
+                    "person_key": person_key(name, address),
+                    "person_props": _drop_none({"name": name, "address": address}),
+                    "source": self.source(int(rec["row"])),
+                }
+            )
+        query = cypher.load("ingest/upsert_attributions")
+        for batch in self.batches(rows):
+            for hit in self.store.write(query, case_id=self.case_id, sha256=self.sha256, rows=batch):
+                if loaded.get(int(hit["row"])):
+                    self.reclassified[int(hit["row"])] = "overlap_duplicate"
+
+
+_LOADERS: dict[str, type[_Loader]] = {
+    "cdr": _CdrLoader,
+    "cells": _CellsLoader,
+    "anpr": _AnprLoader,
+    "subscribers": _SubscribersLoader,
+}
+
+
+def _loader_for(kind: str, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> _Loader:
+    try:
+        cls = _LOADERS[kind]
+    except KeyError:
+        raise IngestError(f"unknown kind of file {kind!r}") from None
+    return cls(store, case_id, sha256, settings)
+
+
+# ============================================================================= cell lookup
+class CellResolver:
+    """Resolves a CGI at a time to the cell-list configuration valid then (``[from, to)``, by date)."""
+
+    def __init__(self, configs: Iterable[tuple[str, str, Any, Any]]) -> None:
+        self.by_cgi: dict[str, list[tuple[date | None, date | None, str]]] = {}
+        for cgi, key, valid_from, valid_to in configs:
+            self.by_cgi.setdefault(cgi, []).append((_as_date(valid_from), _as_date(valid_to), key))
+        for spans in self.by_cgi.values():
+            spans.sort(key=lambda s: s[0] or date.min)
+
+    @classmethod
+    def from_store(cls, store: GraphStore, case_id: str) -> CellResolver:
+        rows = store.read(cypher.load("ingest/cell_configs"), case_id=case_id)
+        return cls((r["cgi"], r["key"], r["valid_from"], r["valid_to"]) for r in rows if r["cgi"])
+
+    def resolve(self, cgi: str, t: datetime | None) -> str | None:
+        spans = self.by_cgi.get(cgi)
+        if not spans:
+            return None
+        if t is None:
+            return spans[-1][2] if len(spans) == 1 else None
+        day = t.astimezone(UTC).date()
+        found = None
+        for valid_from, valid_to, key in spans:
+            if (valid_from is None or valid_from <= day) and (valid_to is None or day < valid_to):
+                found = key  # the latest configuration starting on or before the day wins
+        return found
+
+
+def cell_config_key(cgi: str, valid_from: Any) -> str:
+    """``<cgi>@<valid_from ISO date>``; ``<cgi>@-`` for a configuration with no start date."""
+    return f"{cgi}@{valid_from.isoformat() if valid_from is not None else '-'}"
+
+
+def is_roaming(cgi: str) -> bool:
+    mcc = cgi.split("-", 1)[0]
+    return mcc.isdigit() and mcc != ROAMING_HOME_MCC
+
+
+# ========================================================================= report handling
+def apply_load_findings(
+    report: dict[str, Any], reclassified: dict[int, str], extra_flags: dict[str, int]
+) -> dict[str, Any]:
+    """Move rows found already in the case from ``loaded`` to ``merged`` and add load-time flags.
+
+    Keeps the invariant rows_read = loaded + merged + rejected.
+    """
+    out = dict(report)
+    reasons = dict(out.get("reasons") or {})
+    flags = dict(out.get("flags") or {})
+    for reason in reclassified.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    moved = len(reclassified)
+    out["loaded"] = int(out.get("loaded", 0)) - moved
+    out["merged"] = int(out.get("merged", 0)) + moved
+    for code, n in extra_flags.items():
+        flags[code] = flags.get(code, 0) + n
+    out["reasons"] = reasons
+    out["flags"] = flags
+    if reclassified:
+        out["reclassified_rows"] = [{"row": r, "reason": reason} for r, reason in sorted(reclassified.items())]
+    return out
+
+
+def _finalise(
+    store: GraphStore, case_id: str, copy: EvidenceCopy, source: FileSource, loader: _Loader, report: dict[str, Any]
+) -> dict[str, Any]:
+    props = {
+        "rows_read": int(report.get("rows_read", 0)),
+        "rows_loaded": int(report.get("loaded", 0)),
+        "rows_merged": int(report.get("merged", 0)),
+        "rows_rejected": int(report.get("rejected", 0)),
+        "report": json.dumps(report, sort_keys=True, default=str),
+        "template_id": report.get("template_id") or source.template_id,
+        "template_version": _str_or_none(report.get("template_version") or source.template_version),
+    }
+    rows = store.write(
+        cypher.load("ingest/finalise"),
+        case_id=case_id,
+        sha256=copy.sha256,
+        props=_drop_none(props),
+        **loader.finalise_params(),
+    )
+    return dict(rows[0]["source_file"])
+
+
+def _begin(store: GraphStore, case_id: str, path: Path, copy: EvidenceCopy, source: FileSource, user: str) -> None:
+    me = psutil.Process()
+    props = {
+        "file_name": path.name,
+        "size": copy.size,
+        "kind": source.kind,
+        "template_id": source.template_id,
+        "template_version": source.template_version,
+        "software_version": __version__,
+        "imported_by": user,
+        "imported_at": datetime.now(UTC),
+        "evidence_path": str(copy.path),
+        "loader_host": socket.gethostname(),
+        "loader_pid": os.getpid(),
+        "loader_started": me.create_time(),
+    }
+    store.write(cypher.load("ingest/source_file_begin"), case_id=case_id, sha256=copy.sha256, props=_drop_none(props))
+
+
+def _source_file(store: GraphStore, case_id: str, sha256: str) -> dict[str, Any] | None:
+    rows = store.read(cypher.load("ingest/source_file_get"), case_id=case_id, sha256=sha256)
+    return dict(rows[0]["source_file"]) if rows else None
+
+
+def _loader_alive(source_file: dict[str, Any]) -> bool:
+    """Whether the process loading a file still runs (same host, same pid and start time)."""
+    heartbeat = source_file.get("heartbeat")
+    if heartbeat is not None and hasattr(heartbeat, "to_native"):
+        age = (datetime.now(UTC) - heartbeat.to_native()).total_seconds()
+        if age > STALE_AFTER_S:
+            return False
+    if source_file.get("loader_host") != socket.gethostname():
+        return True  # another machine's import: we cannot tell, so leave it
+    pid = source_file.get("loader_pid")
+    if pid is None or not psutil.pid_exists(int(pid)):
+        return False
+    try:
+        started = psutil.Process(int(pid)).create_time()
+    except psutil.Error:
+        return False
+    return abs(started - float(source_file.get("loader_started") or 0)) < 1.0
+
+
+def _auto_commit(store: GraphStore, name: str, **params: Any) -> None:
+    """Run a ``CALL … IN TRANSACTIONS`` statement, which needs an auto-commit transaction."""
+    query = cypher.load(name)
+    if frozenset(params) != query.params:
+        from csas_graph.errors import ProgrammingError
+
+        raise ProgrammingError(f"cypher/{name}.cypher declares {sorted(query.params)} but was given {sorted(params)}")
+    with store.driver.session(database=store.database) as session:
+        store._guard(lambda: session.run(query.text, params).consume())
+
+
+_MIGRATED: set[int] = set()
+
+
+def _migrate(store: GraphStore) -> None:
+    """Apply pending schema migrations once per store per process (imports rely on the constraints)."""
+    if id(store) in _MIGRATED:
+        return
+    from csas_graph.migrations import migrate
+
+    migrate(store)
+    _MIGRATED.add(id(store))
+
+
+# ======================================================================= row conversion
+def frame_records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Rows as dicts, column by column: NaN/NaT/NA become None and timestamps ``datetime``.
+
+    Converting whole columns keeps the per-row Python work to one ``zip``.
+    """
+    if frame.empty:
+        return []
+    names = [c for c in (columns or frame.columns) if c in frame.columns]
+    values = [_column_values(frame[name]) for name in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _column_values(series: pd.Series) -> list[Any]:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return [None if pd.isna(v) else v for v in series.dt.to_pydatetime()]
+    if series.dtype.kind in "iub":
+        return series.tolist()
+    as_object = series.astype(object)
+    mask = _is_missing(as_object)
+    if mask.any():
+        as_object = as_object.where(~mask, None)
+    return [v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in as_object.tolist()]
+
+
+def _is_missing(series: pd.Series) -> pd.Series:
+    # element-wise: a list of flags is a value, not a missing value
+    return series.map(lambda v: v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+
+
+def _accepted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that become (or merge into) events: everything not rejected."""
+    if "outcome" not in frame.columns:
+        return frame.iloc[0:0]
+    return frame[frame["outcome"] != "rejected"]
+
+
+def cdr_party(rec: dict[str, Any]) -> str | None:
+    """The number whose record this row is (its cells and device are that party's).
+
+    The reader's ``target`` when it gives one; otherwise the originator of an outgoing event
+    and the recipient of an incoming one.
+    """
+    target = _str_or_none(rec.get("target"))
+    if target is not None and target in (rec.get("a_key"), rec.get("b_key")):
+        return target
+    direction = (rec.get("direction") or "").upper()
+    if direction in {"MT", "IN", "INCOMING"} and rec.get("b_key") is not None:
+        return str(rec["b_key"])
+    return _str_or_none(rec.get("a_key"))
+
+
+def handset_props(imei: str, flags: Sequence[str]) -> dict[str, Any]:
+    return {"tac": imei[:8], "luhn_ok": luhn_ok(imei) if len(imei) == 15 else None, "placeholder": False}
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def person_key(name: str, address: str | None) -> str:
+    """A person as a subscriber list names them: normalised name and address."""
+    return " ".join(name.upper().split()) + "|" + " ".join((address or "").upper().split())
+
+
+def _add_number(numbers: dict[str, dict[str, Any]], key: Any, kind: Any, raw: Any) -> None:
+    if key is None or key in numbers:
+        return
+    numbers[key] = {"key": key, "props": _drop_none({"kind": kind or _number_kind(key), "raw": _str_or_none(raw)})}
+
+
+def _number_kind(key: str) -> str:
+    if key.startswith("+"):
+        return "e164"
+    prefix = key.split(":", 1)[0].lower()
+    return {"short": "short_code", "alpha": "alphanumeric"}.get(prefix, prefix)
+
+
+def _device_id(value: Any, flags: Sequence[str]) -> str | None:
+    """An IMEI/IMSI fit to link events, or None (placeholders and mangled values never link)."""
+    text = _str_or_none(value)
+    if text is None or "imei_placeholder" in flags and len(set(text)) <= 1:
+        return None
+    if not text.isdigit() or len(set(text)) <= 1:
+        return None
+    return text
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _validity(value: Any) -> date | None:
+    """A cell configuration's validity bound as a date (a datetime is cut to its UTC date)."""
+    return _as_date(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return datetime.fromisoformat(value.strip()[:10]).date()
+    return None
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _drop_none(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+__all__ = [
+    "POST_IMPORT_HOOKS",
+    "CellResolver",
+    "FileSource",
+    "ImportOutcome",
+    "event_counts",
+    "get_report",
+    "import_file",
+    "import_files",
+    "list_sources",
+    "recover_case",
+    "rejected_rows_path",
+    "rollback_file",
+    "source_from_frames",
+]
