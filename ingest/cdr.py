@@ -117,7 +117,7 @@ class CdrState:
     seen: SeenEvents = field(default_factory=SeenEvents)
     #: AT&T: the event id of the last Item-1 row (a call's legs may straddle a chunk boundary)
     last_leg_event: str | None = None
-    sessions: dict[tuple[str, str, str], Session] = field(default_factory=dict)
+    sessions: dict[tuple[str, str], Session] = field(default_factory=dict)
     #: sessions extended after their first row was emitted: event_id -> (end, duration)
     session_updates: dict[str, tuple[pd.Timestamp, int]] = field(default_factory=dict)
     chunk_index: int = 0
@@ -464,15 +464,15 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                 rows.reason[i] = Reason.CALL_LEG.value
         alive = rows.alive()
 
-    # GPRS partials: one session per (subscriber, charging id, RAT)
+    # GPRS partials: one session per (subscriber, charging id). A RAT change under one Charging ID
+    # is kept inside the session (partial 2+ is always merged); its cell stays on the partial row.
     end_out = end_utc.copy()
     if has(ctx, "charging_id"):
-        rat = column(ctx, chunk, "rat").to_numpy(dtype=object)
         seq = column(ctx, chunk, "partial_seq").to_numpy(dtype=object)
         starts: list[Any] = start_utc.tolist()
         ends: list[Any] = end_utc.tolist()
         for i in (int(x) for x in np.flatnonzero(alive & is_data & (charging != ""))):
-            skey = (a_key[i], charging[i], rat[i])
+            skey = (a_key[i], charging[i])
             seq_key = seq[i] or start_iso[i]
             session = state.sessions.get(skey)
             if session is None:
@@ -494,14 +494,14 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                     state.session_updates[session.event_id] = (e, duration_s)
         # sessions that started in this chunk: write their final (so far) end on the first row
         for i in (int(x) for x in np.flatnonzero(rows.alive() & is_data & (charging != ""))):
-            session = state.sessions[(a_key[i], charging[i], rat[i])]
+            session = state.sessions[(a_key[i], charging[i])]
             if session.event_id == eids[i] and session.end is not None and not pd.isna(session.end):
                 end_out.iat[i] = session.end
                 duration[i] = int((session.end - session.start).total_seconds())
         alive = rows.alive()
 
     # the same event again (exact) or from the other party's records (mirrored)
-    cand = np.flatnonzero(alive & (eids != None))  # noqa: E711
+    cand = np.flatnonzero(alive & (eids != None) & ~(is_data & (charging != "")))  # noqa: E711
     if len(cand):
         ck = keys[cand]
         cd = np.array([_DIR_CODE.get(direction[i], 0) for i in cand], dtype=np.int8)

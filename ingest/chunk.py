@@ -152,9 +152,23 @@ def bng_transformer() -> Transformer:
     return _TRANSFORMER
 
 
+_DESCRIPTION: str | None = None
+
+
 def transform_description() -> str:
-    t = bng_transformer()
-    return f"{t.description} (accuracy {t.accuracy} m)" if t.accuracy and t.accuracy > 0 else t.description
+    """The PROJ operation actually used for BNG -> WGS84 (Helmert offline, OSTN15 with the grid)."""
+    global _DESCRIPTION
+    if _DESCRIPTION is None:
+        t = bng_transformer()
+        try:
+            op = t.get_last_used_operation()
+            text, accuracy = op.description, op.accuracy
+        except Exception:  # pyproj without the call, or PROJ refusing: fall back to the pipeline name
+            text, accuracy = t.description, t.accuracy
+        _DESCRIPTION = f"EPSG:27700 -> EPSG:4326: {text}" + (
+            f" (accuracy {accuracy} m)" if accuracy and accuracy > 0 else ""
+        )
+    return _DESCRIPTION
 
 
 #: the British National Grid envelope, metres

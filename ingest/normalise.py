@@ -289,7 +289,7 @@ def cell_from_parts(
             ci = str(_int_any_base(enb.strip()) * 256 + _int_any_base(sector.strip()))
         except ValueError:
             ci = ""
-    if not (mcc or mnc or lac or ci):
+    if not ci:
         return CellId(None, None)
     if ci and not (mcc or mnc or lac):
         return parse_cell(ci, home_mccs)

@@ -218,9 +218,11 @@ def _locate_header(
             return source, head, rows_iter, idx, m
         top = max(m.score for _, m in found)
         idx = min(i for i, m in found if m.score == top)
-        at_row = sorted((m for i, m in found if i == idx), key=lambda m: -m.score)
+        at_row = sorted((m for i, m in found if i == idx), key=lambda m: (-m.score, -m.template.priority))
         best = at_row[0]
-        tied = [m for m in at_row[1:] if abs(m.score - best.score) < 1e-9]
+        tied = [
+            m for m in at_row[1:] if abs(m.score - best.score) < 1e-9 and m.template.priority == best.template.priority
+        ]
         if best.score >= MIN_DETECTION_SCORE and not tied:
             return source, head, rows_iter, idx, best
         header = head[idx][1]
@@ -394,6 +396,50 @@ def _date_order(
     if found is None:
         return default, "ambiguous throughout the file: template default"
     return found, "inferred from the file (a day above 12)" if found != "ymd" else "year first"
+
+
+_CAMERA_COLUMNS = {
+    "camera_id": ("camera id", "camera", "camera_id", "id"),
+    "name": ("camera name", "name", "camera_name"),
+    "lat": ("latitude", "lat"),
+    "lon": ("longitude", "lon", "long", "lng"),
+    "easting": ("easting",),
+    "northing": ("northing",),
+}
+
+
+def read_camera_rows(path: Path) -> pd.DataFrame:
+    """A camera list as a frame indexed by camera id with ``lat``, ``lon`` (WGS84) and ``name``."""
+    from ingest.chunk import bng_to_wgs84, to_float
+
+    info = scan_file(path)
+    rows = list(CsvSource(info).rows()) if info.format == "csv" else list(XlsxSource(info, None).rows())
+    rows = [(line, f) for line, f in rows if any(x.strip() for x in f)]
+    if not rows:
+        raise IngestError(f"{path.name}: the camera list is empty", file=path.name)
+    header = [norm_header(h) for h in rows[0][1]]
+    idx: dict[str, int] = {}
+    for name, synonyms in _CAMERA_COLUMNS.items():
+        for synonym in synonyms:
+            if synonym in header:
+                idx[name] = header.index(synonym)
+                break
+    if "camera_id" not in idx:
+        raise IngestError(f"{path.name}, line {rows[0][0]}: the camera list has no Camera ID column", file=path.name)
+
+    def col(name: str) -> pd.Series:
+        i = idx.get(name)
+        return pd.Series([f[i].strip() if i is not None and i < len(f) else "" for _, f in rows[1:]], dtype=object)
+
+    lat = to_float(col("lat")).to_numpy(copy=True)
+    lon = to_float(col("lon")).to_numpy(copy=True)
+    need = np.isnan(lat)
+    if need.any() and "easting" in idx:
+        c_lat, c_lon, _ = bng_to_wgs84(to_float(col("easting"))[need], to_float(col("northing"))[need])
+        lat[need], lon[need] = c_lat, c_lon
+    frame = pd.DataFrame({"camera_id": col("camera_id"), "name": col("name"), "lat": lat, "lon": lon})
+    frame = frame[frame["camera_id"] != ""].drop_duplicates("camera_id")
+    return frame.set_index("camera_id")
 
 
 def _raw_of(fields: list[list[str]]) -> Callable[[int], str]:

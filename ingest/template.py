@@ -218,6 +218,8 @@ class Template(_Strict):
     parties: Literal["calling_called", "target_other"] = "calling_called"
     #: cells lists: where the locations come from
     location_source: Literal["operator", "opencellid", "sitefinder"] = "operator"
+    #: breaks a detection tie between templates that fit a header equally well (higher wins)
+    priority: int = 0
     #: cells/anpr with eastings and northings: their CRS
     crs: Literal["EPSG:27700", "EPSG:4326"] | None = None
 
