@@ -3,7 +3,8 @@
 FtM has no ``Phone`` schema; a phone number is a ``phone``-typed *value* that the FtM graph
 reifies as a node. The mapping:
 
-- a source file → ``Document`` (file name, SHA-256 in ``contentHash``), cited as ``proof``;
+- a source file → ``Document`` (file name; its SHA-256 as ``keywords``, because FtM's
+  ``contentHash`` is SHA-1), cited as ``proof``;
 - a number → ``UserAccount`` (service "telephone number", ``username`` = the number as held,
   ``phone`` when FtM's phone type accepts it; fictional Ofcom drama ranges it refuses);
 - a call or message → ``Call`` (an interval, not an edge) with caller/receiver numbers, times,
@@ -71,7 +72,9 @@ def _document(case_id: str, sha: str, source: dict[str, Any]) -> EntityProxy:
     doc = _make("Document", case_id, sha)
     doc.add("fileName", source.get("file_name"))
     doc.add("title", source.get("file_name"))
-    doc.add("contentHash", sha, cleaned=True)
+    # FtM checksums are SHA-1; the file's SHA-256 is kept as a keyword (and in the summary)
+    doc.add("keywords", sha)
+    doc.add("generator", "CSAS-graph")
     doc.add("fileSize", source.get("size"))
     doc.add(
         "summary",
