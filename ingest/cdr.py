@@ -392,8 +392,6 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     rows.flag(gap, Reason.DST_NONEXISTENT)
     if ctx.timezone != "UTC":
         rows.flag(start_ok.to_numpy(), Reason.TIME_LOCAL_CONVERTED)
-    if ctx.encoding_fallback:
-        rows.flag(np.ones(n, bool), Reason.ENCODING_FALLBACK)
 
     # -- parties to a/b (flags only for the columns that matter) --
     a_key = np.array([p.key for p in a_parties], dtype=object)

@@ -309,7 +309,7 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
             rows.flag(fixed, Reason.COORDINATE_OUT_OF_RANGE)
     name = column(ctx, chunk, "camera_name").to_numpy(dtype=object, copy=True)
     if ctx.cameras is not None:
-        cams: dict[str, Any] = ctx.cameras.to_dict("index")
+        cams: dict[Any, Any] = ctx.cameras.to_dict("index")
         ids: list[str] = camera.tolist()
         known = np.array([c in cams for c in ids], dtype=bool)
         for i in (int(x) for x in np.flatnonzero(np.isnan(lat) & known)):

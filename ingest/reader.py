@@ -44,6 +44,13 @@ from ingest.template import (
 )
 from ingest.timeparse import date_order_evidence
 
+
+class LayoutError(TemplateError, IngestError):
+    """No template fits the file (or the given one does not): both a template and an import error."""
+
+    title = "Unrecognised layout"
+
+
 #: a detected template must recognise at least this share of the header's columns
 MIN_DETECTION_SCORE = 0.6
 
@@ -233,7 +240,7 @@ def _locate_header(
             else f"best template {best.template.id!r} recognises only {best.score:.0%} of the columns"
         )
         skeleton = _write_skeleton(info, header, best.template.kind, best.template)
-        raise TemplateError(
+        raise LayoutError(
             f"{name}, line {head[idx][0]}: cannot choose a template: {reason}. Pass --template or"
             f" --template-file; a suggested template was written to {skeleton}",
             file=name,
@@ -256,7 +263,7 @@ def _locate_header(
     kind = best_overall[0][2].template.kind
     skeleton = _write_skeleton(info, header, kind, best_overall[0][2].template)
     what = "the given template does not fit" if explicit else "no template fits"
-    raise TemplateError(
+    raise LayoutError(
         f"{name}: {what}: no header row with every required field among the first {MAX_PREAMBLE_ROWS} rows."
         f" Best candidates: {'; '.join(described)}. A suggested template was written to {skeleton}",
         file=name,
@@ -471,6 +478,12 @@ def _cleansed(
                 file=ctx.file_name,
                 line=chunk.lines[0],
             ) from exc
+        if ctx.encoding_fallback:
+            # every loaded or merged row was decoded as cp1252: say so on the row
+            frame["flags"] = [
+                [*flags, Reason.ENCODING_FALLBACK.value] if outcome != "rejected" else flags
+                for flags, outcome in zip(frame["flags"], frame["outcome"], strict=True)
+            ]
         report.add_frame(frame, _raw_of(chunk.fields))
         yield ReadChunk(kind=kind, frame=frame, index=index)
     report.notes.extend(n for n in ctx.notes if n not in report.notes)
