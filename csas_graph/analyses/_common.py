@@ -1,0 +1,227 @@
+"""Helpers shared by the analyses: parameter bases, time handling, evidence, supernodes, geometry.
+
+Conventions every analysis follows:
+
+* Times in rows are ISO-8601 strings in UTC (``...+00:00``); where an analyst reads clock time a
+  ``*_local`` twin in the case's time zone is added.
+* ``evidence`` is the sorted list of supporting event ids, capped at :data:`EVIDENCE_CAP`;
+  ``evidence_total`` is the uncapped count, so a capped list is never mistaken for all of it.
+* Supernodes (voicemail, short codes, withheld/unknown sentinels and numbers with more distinct
+  counterparts than ``max_degree``) are left out by default and listed in ``excluded``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+import cypher
+from csas_graph.cases import get_case
+from csas_graph.graph_store import GraphStore
+
+#: at most this many event ids are listed per row; ``evidence_total`` gives the full count
+EVIDENCE_CAP = 50
+#: number kinds that are never a person's phone: collapsed out of every network by default
+SUPERNODE_KINDS = ("voicemail", "short_code", "withheld", "unknown", "alphanumeric")
+#: default window bounds: an open window still uses the time index (a range seek)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+EVENT_TYPES = ("voice", "sms", "mms", "video", "data", "other")
+EventType = Literal["voice", "sms", "mms", "video", "data", "other"]
+CALL_TYPES = ("voice", "video")
+MESSAGE_TYPES = ("sms", "mms")
+
+
+# ------------------------------------------------------------------------------------ params
+class AnalysisParams(BaseModel):
+    """Base of every analysis' parameters: unknown keys are refused, times default to UTC."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _naive_times_are_utc(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class WindowParams(AnalysisParams):
+    since: datetime | None = Field(None, description="Start of the time window (ISO 8601; naive = UTC).")
+    until: datetime | None = Field(None, description="End of the time window, inclusive (ISO 8601; naive = UTC).")
+
+    def window(self) -> tuple[datetime, datetime]:
+        return (self.since or EARLIEST, self.until or LATEST)
+
+
+class SupernodeParams(WindowParams):
+    max_degree: int | None = Field(
+        None,
+        ge=1,
+        description="Numbers with more distinct counterparts are supernodes (default: settings.supernode_degree).",
+    )
+    include_supernodes: bool = Field(False, description="Keep voicemail, short codes and high-degree numbers.")
+
+
+def as_key_list(value: Any) -> Any:
+    """Accept ``"a,b"``, a single value or a list; numbers become strings (``+44...`` stays)."""
+    if value is None:
+        return value
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, int | float):
+        return [str(value)]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return value
+
+
+def as_key(value: Any) -> Any:
+    return str(value) if isinstance(value, int) else value
+
+
+#: a list of keys: ``"a,b"`` on the CLI, a JSON list in the API
+KeyList = Annotated[list[str], BeforeValidator(as_key_list)]
+Key = Annotated[str, BeforeValidator(as_key)]
+TypeList = Annotated[list[EventType] | None, BeforeValidator(as_key_list)]
+
+
+# -------------------------------------------------------------------------------- time
+def to_utc(value: Any) -> datetime:
+    """A Neo4j or Python datetime as an aware UTC Python datetime."""
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def iso(value: Any) -> str | None:
+    """UTC ISO-8601 text of a time (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    return to_utc(value).isoformat()
+
+
+def iso_local(value: Any, tz: ZoneInfo) -> str | None:
+    if value is None:
+        return None
+    return to_utc(value).astimezone(tz).isoformat()
+
+
+def case_timezone(store: GraphStore, case_id: str) -> ZoneInfo:
+    """The case's local time zone (raises NotFound for an unknown case)."""
+    return ZoneInfo(get_case(store, case_id).timezone or "Europe/London")
+
+
+# --------------------------------------------------------------------------- evidence
+def evidence(ids: Iterable[str], cap: int = EVIDENCE_CAP) -> dict[str, Any]:
+    """``{"evidence": first cap sorted unique ids, "evidence_total": count}``."""
+    unique = sorted({i for i in ids if i})
+    return {"evidence": unique[:cap], "evidence_total": len(unique)}
+
+
+# -------------------------------------------------------------------------- supernodes
+def classify_supernodes(
+    store: GraphStore, case_id: str, keys: Iterable[str], max_degree: int
+) -> dict[str, dict[str, Any]]:
+    """Among ``keys``, the supernodes: ``{number: {number, kind, reason, degree}}``."""
+    rows = store.read(
+        cypher.load("analyses/number_degrees"), case_id=case_id, keys=sorted(set(keys)), max_degree=max_degree
+    )
+    return {r["number"]: entry for r in rows if (entry := _supernode_entry(r, max_degree)) is not None}
+
+
+def all_supernodes(store: GraphStore, case_id: str, max_degree: int) -> dict[str, dict[str, Any]]:
+    rows = store.read(
+        cypher.load("analyses/supernodes"), case_id=case_id, kinds=list(SUPERNODE_KINDS), max_degree=max_degree
+    )
+    return {r["number"]: entry for r in rows if (entry := _supernode_entry(r, max_degree)) is not None}
+
+
+def _supernode_entry(row: dict[str, Any], max_degree: int) -> dict[str, Any] | None:
+    if row["kind"] in SUPERNODE_KINDS:
+        reason = row["kind"]
+    elif row["degree"] is not None and row["degree"] > max_degree:
+        reason = f"degree>{max_degree}"
+    else:
+        return None
+    return {"number": row["number"], "kind": row["kind"], "reason": reason, "degree": row["degree"]}
+
+
+def excluded_list(entries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [entries[k] for k in sorted(entries)]
+
+
+# ----------------------------------------------------------------------------- geometry
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (the same model as Neo4j's WGS84 ``point.distance``)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+class CellIndex:
+    """All cells of a case, for "within R metres" questions answered in memory.
+
+    A case holds thousands of cells, not millions, so a grid over their sites gives every
+    neighbour query without a database round trip.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self.loc: dict[str, tuple[float, float]] = {}
+        self.cgi: dict[str, str] = {}
+        for r in rows:
+            self.cgi[r["cell"]] = r["cgi"]
+            if r["lat"] is not None and r["lon"] is not None:
+                self.loc[r["cell"]] = (float(r["lat"]), float(r["lon"]))
+        self._by_cgi: dict[str, list[str]] = {}
+        for key, cgi in self.cgi.items():
+            self._by_cgi.setdefault(cgi, []).append(key)
+        self._cache: dict[tuple[str, float], tuple[str, ...]] = {}
+
+    @classmethod
+    def load(cls, store: GraphStore, case_id: str) -> CellIndex:
+        return cls(store.read(cypher.load("analyses/cells"), case_id=case_id))
+
+    def near_point(self, lat: float, lon: float, radius_m: float) -> list[str]:
+        return sorted(k for k, (a, b) in self.loc.items() if haversine_m(lat, lon, a, b) <= radius_m)
+
+    def near_cell(self, cell: str, radius_m: float) -> tuple[str, ...]:
+        """Cells within ``radius_m`` of ``cell``'s site, itself and other configurations of its CGI included.
+
+        An unresolved cell (no location) only matches configurations of the same CGI; a resolved
+        one matches by site distance (a reconfigured cell may have moved, so its CGI alone is not
+        a place) plus any unresolved sighting of its CGI.
+        """
+        hit = self._cache.get((cell, radius_m))
+        if hit is not None:
+            return hit
+        same_cgi = self._by_cgi.get(self.cgi.get(cell, ""), [])
+        if cell in self.loc:
+            lat, lon = self.loc[cell]
+            same = set(self.near_point(lat, lon, radius_m)) | {k for k in same_cgi if k not in self.loc}
+        else:
+            same = set(same_cgi)
+        same.add(cell)
+        result = tuple(sorted(same))
+        self._cache[(cell, radius_m)] = result
+        return result
+
+    def distance_m(self, a: str, b: str) -> float | None:
+        if a == b:
+            return 0.0
+        if a in self.loc and b in self.loc:
+            return haversine_m(*self.loc[a], *self.loc[b])
+        if self.cgi.get(a) is not None and self.cgi.get(a) == self.cgi.get(b):
+            return 0.0
+        return None

@@ -1,0 +1,341 @@
+"""ANPR: which phone travels with which vehicle (and back), and vehicles in convoy."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import Field, model_validator
+
+import cypher
+from csas_graph.analyses._common import (
+    CellIndex,
+    Key,
+    WindowParams,
+    evidence,
+    haversine_m,
+    iso,
+    to_utc,
+)
+from csas_graph.analyses.base import AnalysisResult
+from csas_graph.errors import NotFound
+from csas_graph.graph_store import GraphStore
+
+Row = dict[str, Any]
+PROBE_CHUNK = 2000
+
+
+def _merged_windows(times: list[datetime], delta: timedelta) -> list[tuple[datetime, datetime]]:
+    spans: list[list[datetime]] = []
+    for t in sorted(times):
+        if spans and t - delta <= spans[-1][1]:
+            spans[-1][1] = t + delta
+        else:
+            spans.append([t - delta, t + delta])
+    return [(a, b) for a, b in spans]
+
+
+def _vehicle_reads(store: GraphStore, case_id: str, vrm: str, since: datetime, until: datetime) -> list[Row]:
+    reads = store.read(cypher.load("analyses/vehicle_reads"), case_id=case_id, vrm=vrm, since=since, until=until)
+    for r in reads:
+        r["t"] = to_utc(r["t"])
+    return reads
+
+
+def _cameras(store: GraphStore, case_id: str) -> dict[str, tuple[float, float]]:
+    rows = store.read(cypher.load("analyses/cameras"), case_id=case_id)
+    return {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
+
+
+def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> list[Row]:
+    out: list[Row] = []
+    for i in range(0, len(probes), PROBE_CHUNK):
+        out += store.read(cypher.load(name), case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
+    for r in out:
+        r["t"] = to_utc(r["t"])
+    return out
+
+
+def ochiai(matched_a: int, total_a: int, matched_b: int, total_b: int) -> float:
+    """sqrt(share of A's events matched × share of B's events matched): 1 = always together."""
+    if not total_a or not total_b:
+        return 0.0
+    return round(math.sqrt((matched_a / total_a) * (min(matched_b, total_b) / total_b)), 6)
+
+
+class AnprParams(WindowParams):
+    vrm: str | None = Field(None, description="Vehicle registration: rank phones travelling with it.")
+    number: Key | None = Field(None, description="Phone number: rank vehicles travelling with it (the reverse).")
+    radius_m: float = Field(1000, gt=0, le=20_000, description="Cells with sites within R metres of the camera.")
+    window_minutes: float = Field(10, gt=0, le=240, description="Sightings within ±Δt minutes of a read.")
+    min_support: int = Field(2, ge=1, description="Least number of matched reads (or sightings) to list.")
+    limit: int = Field(20, ge=1, le=10_000, description="Most candidates listed.")
+
+    @model_validator(mode="after")
+    def _one(self) -> AnprParams:
+        if (self.vrm is None) == (self.number is None):
+            raise ValueError("give exactly one of vrm or number")
+        if self.vrm is not None:
+            object.__setattr__(self, "vrm", self.vrm.upper().replace(" ", ""))
+        return self
+
+
+def anpr_association(store: GraphStore, case_id: str, p: AnprParams) -> AnalysisResult:
+    """Rank phones seen near a vehicle's ANPR reads (or vehicles near a phone's sightings).
+
+    Method
+    ------
+    For a vehicle: each read at camera K and time t is *matched* by a phone when the phone has
+    a sighting at a cell whose site lies within ``radius_m`` of K, within ±``window_minutes``
+    of t. ``support`` counts matched reads. Because a phone that merely lives beside a busy
+    road is matched by chance, the score is the Ochiai coefficient
+    ``sqrt(matched reads / all reads × matched sightings / exposure)``, where ``exposure`` is
+    the phone's sightings at those same cells over the window (default: the span of the reads):
+    a phone seen there all the time without the vehicle scores low. The reverse (a number) is
+    symmetric: vehicles' reads at cameras within R of the phone's cells, exposure = that
+    vehicle's reads at those cameras. Ranked by score, support, then key.
+
+    Limitations
+    -----------
+    A phone used the cell *at or before* the time shown; a cell is an area, not a point; a
+    camera reads a plate, not a driver. Association is co-movement, not possession.
+    """
+    since, until = p.window()
+    delta = timedelta(minutes=p.window_minutes)
+    cells = CellIndex.load(store, case_id)
+    cameras = _cameras(store, case_id)
+    if p.vrm is not None:
+        rows, extra = _phones_for_vehicle(store, case_id, p, cells, cameras, since, until, delta)
+    else:
+        rows, extra = _vehicles_for_phone(store, case_id, p, cells, cameras, since, until, delta)
+    return AnalysisResult("anpr-association", case_id, p.model_dump(mode="json"), rows[: p.limit], extra=extra)
+
+
+def _phones_for_vehicle(
+    store: GraphStore,
+    case_id: str,
+    p: AnprParams,
+    cells: CellIndex,
+    cameras: dict[str, tuple[float, float]],
+    since: datetime,
+    until: datetime,
+    delta: timedelta,
+) -> tuple[list[Row], Row]:
+    assert p.vrm is not None
+    reads = _vehicle_reads(store, case_id, p.vrm, since, until)
+    if not reads:
+        raise NotFound(f"vehicle {p.vrm} has no ANPR reads in case {case_id} in that window", field="vrm")
+    near: dict[str, list[str]] = {
+        cam: cells.near_point(*cameras[cam], p.radius_m) for cam in {r["camera"] for r in reads} if cam in cameras
+    }
+    probes: list[Row] = []
+    for cam, cell_keys in sorted(near.items()):
+        for a, b in _merged_windows([r["t"] for r in reads if r["camera"] == cam], delta):
+            probes.append({"probe": len(probes), "cells": cell_keys, "since": a, "until": b})
+    sightings = _read_chunks(store, "analyses/sightings_at_cells", case_id, probes)
+    by_phone: dict[str, list[Row]] = defaultdict(list)
+    for s in sightings:
+        by_phone[s["number"]].append(s)
+    candidates: dict[str, Row] = {}
+    for phone, ss in by_phone.items():
+        ss.sort(key=lambda s: s["t"])
+        times = [s["t"] for s in ss]
+        matched_reads: set[str] = set()
+        matched_sightings: set[str] = set()
+        for r in reads:
+            ok = set(near.get(r["camera"], ()))
+            lo, hi = bisect.bisect_left(times, r["t"] - delta), bisect.bisect_right(times, r["t"] + delta)
+            hit = [s for s in ss[lo:hi] if s["cell"] in ok]
+            if hit:
+                matched_reads.add(r["event_id"])
+                matched_sightings.update(s["event_id"] for s in hit)
+        if len(matched_reads) >= p.min_support:
+            candidates[phone] = {"reads": matched_reads, "sightings": matched_sightings}
+    all_cells = sorted({c for cs in near.values() for c in cs})
+    span = (max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
+    exposure = {
+        r["number"]: r["sightings"]
+        for r in store.read(
+            cypher.load("analyses/sighting_counts_at_cells"),
+            case_id=case_id,
+            keys=sorted(candidates),
+            cells=all_cells,
+            since=span[0],
+            until=span[1],
+        )
+    }
+    read_by_id = {r["event_id"]: r for r in reads}
+    rows = []
+    for phone, c in candidates.items():
+        exp = max(exposure.get(phone, 0), len(c["sightings"]))
+        matched = [read_by_id[i] for i in c["reads"]]
+        rows.append(
+            {
+                "vrm": p.vrm,
+                "number": phone,
+                "support": len(c["reads"]),
+                "reads": len(reads),
+                "matched_sightings": len(c["sightings"]),
+                "exposure_sightings": exp,
+                "score": ochiai(len(c["reads"]), len(reads), len(c["sightings"]), exp),
+                "cameras": sorted({r["camera"] for r in matched}),
+                "first": iso(min(r["t"] for r in matched)),
+                "last": iso(max(r["t"] for r in matched)),
+                **evidence(c["reads"] | c["sightings"]),
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], -r["support"], r["number"]))
+    return rows, {"reads": len(reads), "candidates": len(rows), "exposure_window": [iso(span[0]), iso(span[1])]}
+
+
+def _vehicles_for_phone(
+    store: GraphStore,
+    case_id: str,
+    p: AnprParams,
+    cells: CellIndex,
+    cameras: dict[str, tuple[float, float]],
+    since: datetime,
+    until: datetime,
+    delta: timedelta,
+) -> tuple[list[Row], Row]:
+    from csas_graph.analyses.colocation import fetch_sightings
+
+    assert p.number is not None
+    sightings = list(fetch_sightings(store, case_id, [p.number], since, until)[p.number])
+    if not sightings:
+        raise NotFound(f"number {p.number} has no sightings in case {case_id} in that window", field="number")
+    cams_near: dict[str, list[str]] = {}
+    for cell in {s["cell"] for s in sightings}:
+        if cell in cells.loc:
+            lat, lon = cells.loc[cell]
+            cams_near[cell] = sorted(k for k, (a, b) in cameras.items() if haversine_m(lat, lon, a, b) <= p.radius_m)
+    probes: list[Row] = []
+    for cell, cams in sorted(cams_near.items()):
+        if cams:
+            for a, b in _merged_windows([s["t"] for s in sightings if s["cell"] == cell], delta):
+                probes.append({"probe": len(probes), "cameras": cams, "since": a, "until": b})
+    reads = _read_chunks(store, "analyses/reads_at_cameras", case_id, probes)
+    by_vehicle: dict[str, dict[str, Row]] = defaultdict(dict)
+    for r in reads:
+        by_vehicle[r["vrm"]][r["event_id"]] = r
+    candidates: dict[str, Row] = {}
+    for vrm, rs_by_id in by_vehicle.items():
+        rs = sorted(rs_by_id.values(), key=lambda r: r["t"])
+        times = [r["t"] for r in rs]
+        matched_s: set[str] = set()
+        matched_r: set[str] = set()
+        for s in sightings:
+            ok = set(cams_near.get(s["cell"], ()))
+            lo, hi = bisect.bisect_left(times, s["t"] - delta), bisect.bisect_right(times, s["t"] + delta)
+            hit = [r for r in rs[lo:hi] if r["camera"] in ok]
+            if hit:
+                matched_s.add(s["event_id"])
+                matched_r.update(r["event_id"] for r in hit)
+        if len(matched_s) >= p.min_support:
+            candidates[vrm] = {"sightings": matched_s, "reads": matched_r, "rows": rs}
+    all_cams = sorted({c for cs in cams_near.values() for c in cs})
+    span = (max(since, sightings[0]["t"] - delta), min(until, sightings[-1]["t"] + delta))
+    exposure = {
+        r["vrm"]: r["reads"]
+        for r in store.read(
+            cypher.load("analyses/read_counts_at_cameras"),
+            case_id=case_id,
+            vrms=sorted(candidates),
+            cameras=all_cams,
+            since=span[0],
+            until=span[1],
+        )
+    }
+    n_sightings = len({s["event_id"] for s in sightings})
+    rows = []
+    for vrm, c in candidates.items():
+        exp = max(exposure.get(vrm, 0), len(c["reads"]))
+        matched = [r for r in c["rows"] if r["event_id"] in c["reads"]]
+        rows.append(
+            {
+                "number": p.number,
+                "vrm": vrm,
+                "support": len(c["sightings"]),
+                "sightings": n_sightings,
+                "matched_reads": len(c["reads"]),
+                "exposure_reads": exp,
+                "score": ochiai(len(c["sightings"]), n_sightings, len(c["reads"]), exp),
+                "cameras": sorted({r["camera"] for r in matched}),
+                "first": iso(min(r["t"] for r in matched)),
+                "last": iso(max(r["t"] for r in matched)),
+                **evidence(c["sightings"] | c["reads"]),
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], -r["support"], r["vrm"]))
+    return rows, {"sightings": n_sightings, "candidates": len(rows), "exposure_window": [iso(span[0]), iso(span[1])]}
+
+
+# ---------------------------------------------------------------------------------- convoy
+class ConvoyParams(WindowParams):
+    vrm: str = Field(..., description="The vehicle whose companions are sought.")
+    window_minutes: float = Field(5, gt=0, le=120, description="Reads at one camera within ±Δt minutes.")
+    min_cameras: int = Field(3, ge=1, description="Least number of distinct cameras shared.")
+
+    @model_validator(mode="after")
+    def _norm(self) -> ConvoyParams:
+        object.__setattr__(self, "vrm", self.vrm.upper().replace(" ", ""))
+        return self
+
+
+def convoy(store: GraphStore, case_id: str, p: ConvoyParams) -> AnalysisResult:
+    """Vehicles read at the same cameras as a vehicle within ±Δt, at at least k distinct cameras.
+
+    Method
+    ------
+    For each read of the vehicle, reads of other vehicles at the same camera within
+    ±``window_minutes`` are co-reads; vehicles with co-reads at at least ``min_cameras``
+    distinct cameras are listed, ranked by cameras, co-reads, then registration.
+
+    Limitations
+    -----------
+    Busy roads produce chance co-reads at one or two cameras; the distinct-camera threshold is
+    what separates travelling together from sharing a route once. Cameras miss plates.
+    """
+    since, until = p.window()
+    delta = timedelta(minutes=p.window_minutes)
+    reads = _vehicle_reads(store, case_id, p.vrm, since, until)
+    if not reads:
+        raise NotFound(f"vehicle {p.vrm} has no ANPR reads in case {case_id} in that window", field="vrm")
+    probes: list[Row] = []
+    for cam in sorted({r["camera"] for r in reads}):
+        for a, b in _merged_windows([r["t"] for r in reads if r["camera"] == cam], delta):
+            probes.append({"probe": len(probes), "cameras": [cam], "since": a, "until": b})
+    others = _read_chunks(store, "analyses/reads_at_cameras", case_id, probes)
+    by_vehicle: dict[str, list[Row]] = defaultdict(list)
+    for r in others:
+        if r["vrm"] != p.vrm:
+            by_vehicle[r["vrm"]].append(r)
+    rows = []
+    for vrm, rs in by_vehicle.items():
+        pairs = [
+            (mine, theirs)
+            for mine in reads
+            for theirs in rs
+            if theirs["camera"] == mine["camera"] and abs(theirs["t"] - mine["t"]) <= delta
+        ]
+        cams = {m["camera"] for m, _ in pairs}
+        if len(cams) < p.min_cameras:
+            continue
+        ids = {m["event_id"] for m, _ in pairs} | {t["event_id"] for _, t in pairs}
+        rows.append(
+            {
+                "vrm": p.vrm,
+                "other_vrm": vrm,
+                "cameras": len(cams),
+                "camera_ids": sorted(cams),
+                "co_reads": len({t["event_id"] for _, t in pairs}),
+                "first": iso(min(m["t"] for m, _ in pairs)),
+                "last": iso(max(m["t"] for m, _ in pairs)),
+                **evidence(ids),
+            }
+        )
+    rows.sort(key=lambda r: (-r["cameras"], -r["co_reads"], r["other_vrm"]))
+    return AnalysisResult("convoy", case_id, p.model_dump(mode="json"), rows, extra={"reads": len(reads)})

@@ -1,0 +1,322 @@
+"""Attribution: Number–SIM–Handset timelines, handset and SIM swaps, and successor numbers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+import cypher
+from csas_graph.analyses._common import (
+    EVENT_TYPES,
+    Key,
+    SupernodeParams,
+    TypeList,
+    WindowParams,
+    all_supernodes,
+    evidence,
+    excluded_list,
+    iso,
+    to_utc,
+)
+from csas_graph.analyses.base import AnalysisResult
+from csas_graph.graph_store import GraphStore
+
+Row = dict[str, Any]
+
+
+def is_placeholder_imei(imei: str | None) -> bool:
+    return not imei or len(set(imei)) == 1 or not imei.isdigit()
+
+
+class AttributionParams(WindowParams):
+    number: Key | None = Field(None, description="The number to attribute (default: every number in the case).")
+    min_sims: int = Field(2, ge=2, description="Report handsets in which at least this many SIMs were seen.")
+
+
+def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None, p: WindowParams) -> dict[str, Any]:
+    """Per number: which handsets and SIMs its events carry, in time order.
+
+    A CALLED event carries the identities of the party whose record it came from, which may be
+    the other party; so a CALLED event's IMEI/IMSI counts for a number only when the number's
+    own links (USED_HANDSET / USED_SIM, built by the loader) include it. Sightings (SEEN_AT) are
+    the number's own.
+    """
+    links = store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=keys)
+    own_imeis: dict[str, set[str]] = defaultdict(set)
+    own_imsis: dict[str, set[str]] = defaultdict(set)
+    placeholder: set[str] = set()
+    for link in links:
+        if link["kind"] == "number-handset":
+            own_imeis[link["number"]].add(link["imei"])
+            if link["placeholder"]:
+                placeholder.add(link["imei"])
+        elif link["kind"] == "number-sim":
+            own_imsis[link["number"]].add(link["sim"])
+    since, until = p.window()
+    seq: dict[str, list[Row]] = defaultdict(list)
+    for e in store.read(cypher.load("analyses/identity_events"), case_id=case_id, keys=keys):
+        t = to_utc(e["t"])
+        if not since <= t <= until:
+            continue
+        n = e["number"]
+        imei = e["imei"]
+        if imei is not None and (imei in placeholder or is_placeholder_imei(imei)):
+            imei = None
+        if imei is not None and e["source"] == "called" and imei not in own_imeis[n]:
+            imei = None
+        imsi = e["imsi"] if e["imsi"] in own_imsis[n] else None
+        if imei or imsi:
+            seq[n].append({"t": t, "event_id": e["event_id"], "imei": imei, "imsi": imsi})
+    return {"links": links, "seq": seq, "placeholder": placeholder}
+
+
+def transitions(events: list[Row], field: str) -> list[Row]:
+    """Changes of identity in a number's time-ordered events, ordered by first use.
+
+    Each identity is a period (first, last use). Periods sorted by first use; each consecutive
+    pair is a swap at the later one's first use; ``overlap_s`` > 0 means the old identity was
+    still used after the new one appeared (a dual-SIM phone or a shared handset).
+    """
+    periods: dict[str, Row] = {}
+    for e in events:
+        value = e[field]
+        if value is None:
+            continue
+        p = periods.setdefault(value, {"value": value, "first": e["t"], "last": e["t"], "ids": []})
+        p["last"] = e["t"]
+        p["ids"].append(e["event_id"])
+    ordered = sorted(periods.values(), key=lambda p: (p["first"], p["value"]))
+    out = []
+    for old, new in zip(ordered, ordered[1:], strict=False):
+        out.append(
+            {
+                "from": old["value"],
+                "to": new["value"],
+                "at": new["first"],
+                "old_last": old["last"],
+                "overlap_s": max(0, int((old["last"] - new["first"]).total_seconds())),
+                "ids": [old["ids"][-1], new["ids"][0]],
+            }
+        )
+    return out
+
+
+def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> AnalysisResult:
+    """Which SIMs and handsets a number used, when, and where they changed.
+
+    Method
+    ------
+    From the number's events carrying an IMEI or IMSI (checked against the loader's
+    USED_HANDSET / USED_SIM links), every identity becomes a period (first and last event,
+    event count): rows of kind ``number-handset`` and ``number-sim``. Periods in first-use order
+    give ``handset_swap`` and ``sim_swap`` rows (from, to, at, overlap). ``handset_multi_sim``
+    rows list handsets in which at least ``min_sims`` SIMs were seen, with the numbers that used
+    them. Without ``number`` every number of the case is attributed. Placeholder IMEIs
+    (000000…) are ignored.
+
+    Limitations
+    -----------
+    Identities are only as good as the operator's records: IMEIs are often absent on
+    terminating records, and a handset swap may be a shared or dual-SIM phone (see overlap).
+    Use of a handset does not identify its user.
+    """
+    keys = None if p.number is None else [p.number]
+    ident = _identity_sequences(store, case_id, keys, p)
+    rows: list[Row] = []
+    for number in sorted(ident["seq"]):
+        events = ident["seq"][number]
+        for kind, field in (("number-handset", "imei"), ("number-sim", "imsi")):
+            per: dict[str, list[Row]] = defaultdict(list)
+            for e in events:
+                if e[field]:
+                    per[e[field]].append(e)
+            for value, evs in per.items():
+                rows.append(
+                    {
+                        "kind": kind,
+                        "number": number,
+                        "imei": value if field == "imei" else None,
+                        "imsi": value if field == "imsi" else None,
+                        "first": iso(evs[0]["t"]),
+                        "last": iso(evs[-1]["t"]),
+                        "events": len(evs),
+                        **evidence(e["event_id"] for e in evs),
+                    }
+                )
+        for kind, field in (("handset_swap", "imei"), ("sim_swap", "imsi")):
+            for tr in transitions(events, field):
+                rows.append(
+                    {
+                        "kind": kind,
+                        "number": number,
+                        "from": tr["from"],
+                        "to": tr["to"],
+                        "first": iso(tr["at"]),
+                        "last": iso(tr["old_last"]),
+                        "overlap_s": tr["overlap_s"],
+                        **evidence(tr["ids"]),
+                    }
+                )
+    if p.number is None:
+        handsets = store.read(cypher.load("analyses/multi_sim_handsets"), case_id=case_id, min_sims=p.min_sims)
+    else:
+        imeis = sorted({e["imei"] for e in ident["seq"].get(p.number, []) if e["imei"]})
+        handsets = store.read(cypher.load("analyses/handset_users"), case_id=case_id, imeis=imeis)
+    for h in handsets:
+        if len(h["sims"]) >= p.min_sims and not h["placeholder"] and not is_placeholder_imei(h["imei"]):
+            ids = [e["event_id"] for n in h["numbers"] for e in ident["seq"].get(n, []) if e["imei"] == h["imei"]]
+            rows.append(
+                {
+                    "kind": "handset_multi_sim",
+                    "number": p.number,
+                    "imei": h["imei"],
+                    "sims": h["sims"],
+                    "numbers": h["numbers"],
+                    "events": len(ids),
+                    **evidence(ids),
+                }
+            )
+    order = {"number-handset": 0, "number-sim": 1, "handset_swap": 2, "sim_swap": 3, "handset_multi_sim": 4}
+    rows.sort(
+        key=lambda r: (
+            order[r["kind"]],
+            r.get("number") or "",
+            r.get("first") or "",
+            r.get("imei") or r.get("from") or "",
+            r.get("imsi") or r.get("to") or "",
+        )
+    )
+    return AnalysisResult("attribution", case_id, p.model_dump(mode="json"), rows)
+
+
+# ------------------------------------------------------------------------------ successors
+class SuccessorsParams(SupernodeParams):
+    number: Key | None = Field(None, description="The number that fell silent (default: every number that did).")
+    silence_days: float = Field(7, gt=0, description="Silent: no activity for this long before the case's last event.")
+    max_gap_days: float = Field(14, ge=0, description="A successor starts at most this long after the last activity.")
+    overlap_days: float = Field(1, ge=0, description="... or at most this long before it.")
+    min_events: int = Field(5, ge=1, description="Ignore numbers with fewer events (both sides).")
+    min_jaccard: float = Field(0.2, ge=0, le=1, description="Least contact-set overlap to list a candidate.")
+    limit: int = Field(3, ge=1, le=100, description="Candidates listed per silent number.")
+    types: TypeList = Field(None, description="Event types that define contact sets (default: all).")
+
+
+def successors(store: GraphStore, case_id: str, p: SuccessorsParams) -> AnalysisResult:
+    """When a number falls silent, rank numbers that started soon after by shared contacts.
+
+    Method
+    ------
+    A number is silent when its last event is at least ``silence_days`` before the case's
+    last event (or it is the number given). Candidates start (first event) between
+    ``overlap_days`` before and ``max_gap_days`` after that last event. Both sides' contact
+    sets (supernodes removed) are compared with Jaccard; ``score`` = Jaccard × (0.75 + 0.25 ×
+    timing), timing = 1 - gap / max_gap. ``same_handset`` flags a candidate that used one of the
+    old number's handsets. Ranked per number by score, then candidate.
+
+    Limitations
+    -----------
+    Shared contacts suggest, they do not prove, one user behind two numbers; family members
+    and co-workers share contacts too. A number only looks silent in the records delivered.
+    """
+    since, until = p.window()
+    types: list[str] = sorted(p.types) if p.types else list(EVENT_TYPES)
+    activity = {
+        r["number"]: {"first": to_utc(r["first"]), "last": to_utc(r["last"]), "events": r["events"]}
+        for r in store.read(
+            cypher.load("analyses/number_activity"), case_id=case_id, since=since, until=until, types=types
+        )
+    }
+    excluded = {} if p.include_supernodes else all_supernodes(store, case_id, p.max_degree or 0)
+    rows: list[Row] = []
+    if not activity:
+        return AnalysisResult("successors", case_id, p.model_dump(mode="json"), rows)
+    case_end = max(a["last"] for a in activity.values())
+    silence = timedelta(days=p.silence_days)
+    if p.number is not None:
+        olds = [p.number] if p.number in activity else []
+    else:
+        olds = sorted(
+            n
+            for n, a in activity.items()
+            if a["last"] <= case_end - silence and a["events"] >= p.min_events and n not in excluded
+        )
+    contacts: dict[str, set[str]] = defaultdict(set)
+    for e in store.read(cypher.load("analyses/edge_weights"), case_id=case_id, since=since, until=until, types=types):
+        if e["src"] not in excluded and e["dst"] not in excluded and e["src"] != e["dst"]:
+            contacts[e["src"]].add(e["dst"])
+            contacts[e["dst"]].add(e["src"])
+    handsets = _handsets_by_number(store, case_id)
+    gap_max = timedelta(days=p.max_gap_days)
+    overlap = timedelta(days=p.overlap_days)
+    for old in olds:
+        a = activity[old]
+        found = []
+        for cand, c in activity.items():
+            if cand == old or cand in excluded or c["events"] < p.min_events:
+                continue
+            if not (a["last"] - overlap <= c["first"] <= a["last"] + gap_max) or c["first"] <= a["first"]:
+                continue
+            mine, theirs = contacts[old] - {cand}, contacts[cand] - {old}
+            union = mine | theirs
+            jac = len(mine & theirs) / len(union) if union else 0.0
+            if jac < p.min_jaccard or not mine & theirs:
+                continue
+            gap = max(timedelta(0), c["first"] - a["last"])
+            timing = 1 - (gap / gap_max) if gap_max else 1.0
+            found.append(
+                {
+                    "number": old,
+                    "successor": cand,
+                    "jaccard": round(jac, 6),
+                    "shared_contacts": len(mine & theirs),
+                    "shared": sorted(mine & theirs)[:20],
+                    "gap_days": round((c["first"] - a["last"]).total_seconds() / 86400, 3),
+                    "score": round(jac * (0.75 + 0.25 * timing), 6),
+                    "same_handset": bool(handsets.get(old, set()) & handsets.get(cand, set())),
+                    "old_last": iso(a["last"]),
+                    "new_first": iso(c["first"]),
+                }
+            )
+        found.sort(key=lambda r: (-r["score"], r["successor"]))
+        for rank, r in enumerate(found[: p.limit], start=1):
+            rows.append({**r, "rank": rank})
+    _attach_evidence(store, case_id, rows, since, until, types)
+    rows.sort(key=lambda r: (r["number"], r["rank"]))
+    return AnalysisResult(
+        "successors",
+        case_id,
+        p.model_dump(mode="json"),
+        rows,
+        excluded=excluded_list(excluded),
+        extra={"silent_numbers": len(olds), "case_last_event": iso(case_end)},
+    )
+
+
+def _handsets_by_number(store: GraphStore, case_id: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for link in store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=None):
+        if link["kind"] == "number-handset" and not link["placeholder"] and not is_placeholder_imei(link["imei"]):
+            out[link["number"]].add(link["imei"])
+    return out
+
+
+def _attach_evidence(
+    store: GraphStore, case_id: str, rows: list[Row], since: Any, until: Any, types: list[str]
+) -> None:
+    """Evidence of a successor row: both numbers' events with their shared contacts."""
+    keys = sorted({r["number"] for r in rows} | {r["successor"] for r in rows})
+    by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
+    if keys:
+        for e in store.read(
+            cypher.load("analyses/incident_events"), case_id=case_id, keys=keys, since=since, until=until, types=types
+        ):
+            by_pair[(e["src"], e["dst"])].add(e["event_id"])
+            by_pair[(e["dst"], e["src"])].add(e["event_id"])
+    for r in rows:
+        ids: set[str] = set()
+        for c in r["shared"]:
+            ids |= by_pair.get((r["number"], c), set()) | by_pair.get((r["successor"], c), set())
+        r.update(evidence(ids))

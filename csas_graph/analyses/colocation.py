@@ -1,0 +1,336 @@
+"""Co-location (who met whom, where) and tower dumps / multi-scene presence."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from datetime import datetime, timedelta
+from itertools import combinations
+from typing import Any
+
+from pydantic import Field, model_validator
+
+import cypher
+from csas_graph.analyses._common import (
+    AnalysisParams,
+    CellIndex,
+    KeyList,
+    SupernodeParams,
+    case_timezone,
+    classify_supernodes,
+    evidence,
+    excluded_list,
+    iso,
+    iso_local,
+    to_utc,
+)
+from csas_graph.analyses.base import AnalysisResult
+from csas_graph.errors import InvalidInput
+from csas_graph.graph_store import GraphStore
+
+Sighting = dict[str, Any]
+
+
+def fetch_sightings(
+    store: GraphStore, case_id: str, keys: list[str], since: datetime, until: datetime
+) -> dict[str, list[Sighting]]:
+    """Sightings per number, in time order, each with an aware ``t``."""
+    by_number: dict[str, list[Sighting]] = {k: [] for k in keys}
+    if not keys:
+        return by_number
+    rows = store.read(cypher.load("analyses/sightings"), case_id=case_id, keys=sorted(keys), since=since, until=until)
+    for r in rows:
+        r["t"] = to_utc(r["t"])
+        by_number[r["number"]].append(r)
+    return by_number
+
+
+def find_hits(
+    a_list: list[Sighting], b_list: list[Sighting], cells: CellIndex, radius_m: float, delta: timedelta
+) -> list[dict[str, Any]]:
+    """Pairs of sightings (one of each) within ``delta`` of each other at cells within ``radius_m``."""
+    b_times = [s["t"] for s in b_list]
+    hits = []
+    for sa in a_list:
+        near = set(cells.near_cell(sa["cell"], radius_m))
+        lo = bisect.bisect_left(b_times, sa["t"] - delta)
+        hi = bisect.bisect_right(b_times, sa["t"] + delta)
+        for sb in b_list[lo:hi]:
+            if sb["cell"] in near:
+                hits.append({"a": sa, "b": sb, "t": min(sa["t"], sb["t"]), "t_end": max(sa["t"], sb["t"])})
+    hits.sort(key=lambda h: (h["t"], h["a"]["event_id"], h["b"]["event_id"]))
+    return hits
+
+
+def merge_episodes(hits: list[dict[str, Any]], gap: timedelta) -> list[list[dict[str, Any]]]:
+    """Consecutive hits no more than ``gap`` apart form one meeting episode."""
+    episodes: list[list[dict[str, Any]]] = []
+    end: datetime | None = None
+    for h in hits:
+        if end is not None and h["t"] <= end + gap:
+            episodes[-1].append(h)
+            end = max(end, h["t_end"])
+        else:
+            episodes.append([h])
+            end = h["t_end"]
+    return episodes
+
+
+def episode_row(a: str, b: str, hits: list[dict[str, Any]], cells: CellIndex, tz: Any) -> dict[str, Any]:
+    a_events = {h["a"]["event_id"] for h in hits}
+    b_events = {h["b"]["event_id"] for h in hits}
+    start = min(h["t"] for h in hits)
+    end = max(h["t_end"] for h in hits)
+    cell_keys = sorted({h["a"]["cell"] for h in hits} | {h["b"]["cell"] for h in hits})
+    distances = [cells.distance_m(h["a"]["cell"], h["b"]["cell"]) for h in hits]
+    return {
+        "a": a,
+        "b": b,
+        "start": iso(start),
+        "end": iso(end),
+        "start_local": iso_local(start, tz),
+        "duration_s": int((end - start).total_seconds()),
+        "cells": cell_keys,
+        "same_cell": any(h["a"]["cell"] == h["b"]["cell"] for h in hits),
+        "max_distance_m": round(max((d for d in distances if d is not None), default=0.0), 1),
+        "a_events": len(a_events),
+        "b_events": len(b_events),
+        "support": len(a_events | b_events),
+        # both phones must be there: the rarer side's sightings bound the evidence of a meeting
+        "strength": min(len(a_events), len(b_events)),
+        **evidence(a_events | b_events),
+    }
+
+
+class CoLocationParams(SupernodeParams):
+    numbers: KeyList = Field(..., min_length=1, description="Target numbers: a pair, a set (all pairs) or one.")
+    with_anyone: bool = Field(
+        False, description="Everyone seen with each target instead of pairs among the targets (implied by one number)."
+    )
+    radius_m: float = Field(0, ge=0, le=50_000, description="Cells whose sites lie within R metres count as together.")
+    window_minutes: float = Field(15, gt=0, le=24 * 60, description="Sightings within ±Δt minutes count as together.")
+    gap_minutes: float = Field(60, ge=0, description="Hits no more than this apart merge into one episode.")
+    min_strength: int = Field(1, ge=1, description="Drop episodes where either phone has fewer supporting events.")
+    limit: int = Field(1000, ge=1, le=100_000, description="Most episodes listed.")
+
+
+def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> AnalysisResult:
+    """Meeting episodes: two numbers seen at the same cell, or cells within R metres, within ±Δt.
+
+    Method
+    ------
+    A *hit* is one sighting of each number, at most ``window_minutes`` apart, at the same cell
+    or at cells whose sites lie within ``radius_m`` (an unresolved cell only matches its own
+    CGI). Hits of one pair no more than ``gap_minutes`` apart are merged into an episode with
+    start, end, cells, supporting events per side and ``strength`` = the smaller side's count
+    (both phones must be there). Episodes are ranked by strength, support, then start. For a
+    set of targets every pair is examined; with one target (or ``with_anyone``) every number
+    sighted near that target's sightings is.
+
+    Limitations
+    -----------
+    A phone used the cell *at or before* the time shown; a cell is an area, not a point, and
+    two phones on one cell may be kilometres apart. Co-location is consistent with a meeting,
+    not proof of one. Busy cells produce chance hits: read ``strength`` and repeated episodes.
+    """
+    since, until = p.window()
+    delta = timedelta(minutes=p.window_minutes)
+    gap = timedelta(minutes=p.gap_minutes)
+    tz = case_timezone(store, case_id)
+    cells = CellIndex.load(store, case_id)
+    targets = sorted(set(p.numbers))
+    sightings = fetch_sightings(store, case_id, targets, since, until)
+    excluded: dict[str, dict[str, Any]] = {}
+    pairs: list[tuple[str, str]] = []
+    if p.with_anyone or len(targets) == 1:
+        others = _sightings_near(store, case_id, sightings, cells, p.radius_m, delta)
+        if not p.include_supernodes:
+            excluded = classify_supernodes(store, case_id, others, p.max_degree or 0)
+        for t in targets:
+            for o in sorted(others):
+                if o not in targets and o not in excluded:
+                    sightings.setdefault(o, others[o])
+                    pairs.append((t, o))
+    else:
+        pairs = list(combinations(targets, 2))
+    rows = []
+    for a, b in pairs:
+        for ep in merge_episodes(find_hits(sightings[a], sightings[b], cells, p.radius_m, delta), gap):
+            row = episode_row(a, b, ep, cells, tz)
+            if row["strength"] >= p.min_strength:
+                rows.append(row)
+    rows.sort(key=lambda r: (-r["strength"], -r["support"], r["start"], r["a"], r["b"]))
+    return AnalysisResult(
+        "co-location",
+        case_id,
+        p.model_dump(mode="json"),
+        rows[: p.limit],
+        excluded=excluded_list(excluded),
+        extra={"episodes_found": len(rows), "pairs_examined": len(pairs), "timezone": str(tz)},
+    )
+
+
+def _sightings_near(
+    store: GraphStore,
+    case_id: str,
+    sightings: dict[str, list[Sighting]],
+    cells: CellIndex,
+    radius_m: float,
+    delta: timedelta,
+) -> dict[str, list[Sighting]]:
+    """Every other number's sightings at cells near the targets' sightings, within ±Δt (a superset)."""
+    # one probe per cell neighbourhood with its sightings' windows merged, so a phone that sits on
+    # one cell all day costs one index seek, not one per event
+    spans: dict[tuple[str, ...], list[list[datetime]]] = defaultdict(list)
+    for s in sorted((s for ss in sightings.values() for s in ss), key=lambda s: s["t"]):
+        near = cells.near_cell(s["cell"], radius_m)
+        windows = spans[near]
+        if windows and s["t"] - delta <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], s["t"] + delta)
+        else:
+            windows.append([s["t"] - delta, s["t"] + delta])
+    probes = [
+        {"probe": i, "cells": list(near), "since": w[0], "until": w[1]}
+        for i, (near, w) in enumerate((n, w) for n, ws in sorted(spans.items()) for w in ws)
+    ]
+    found: dict[str, dict[tuple[str, str], Sighting]] = defaultdict(dict)
+    for chunk in range(0, len(probes), 2000):
+        rows = store.read(
+            cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes[chunk : chunk + 2000]
+        )
+        for r in rows:
+            if r["number"] in sightings:
+                continue
+            r["t"] = to_utc(r["t"])
+            found[r["number"]][(r["event_id"], r["cell"])] = r
+    return {n: sorted(by_id.values(), key=lambda s: (s["t"], s["event_id"])) for n, by_id in found.items()}
+
+
+# ----------------------------------------------------------------------------- tower dump
+class Scene(AnalysisParams):
+    """One scene: a place (a point and radius, or a set of cells) and a time window."""
+
+    name: str | None = Field(None, description="Label for the scene (default: scene-N).")
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude of the scene (WGS84).")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude of the scene (WGS84).")
+    radius_m: float = Field(1000, gt=0, le=50_000, description="Cells with sites within this radius.")
+    cells: KeyList | None = Field(None, description="Cell keys or CGIs instead of a point.")
+    since: datetime = Field(..., description="Window start (ISO 8601; naive = UTC).")
+    until: datetime = Field(..., description="Window end, inclusive.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Scene:
+        if self.cells is None and (self.lat is None or self.lon is None):
+            raise ValueError("a scene needs lat and lon, or cells")
+        if self.until < self.since:
+            raise ValueError("until is before since")
+        return self
+
+
+class TowerDumpParams(AnalysisParams):
+    lat: float | None = Field(None, ge=-90, le=90, description="Scene latitude (single scene).")
+    lon: float | None = Field(None, ge=-180, le=180, description="Scene longitude (single scene).")
+    radius_m: float = Field(1000, gt=0, le=50_000, description="Scene radius in metres (single scene).")
+    cells: KeyList | None = Field(None, description="Cell keys or CGIs instead of a point (single scene).")
+    since: datetime | None = Field(None, description="Window start (single scene).")
+    until: datetime | None = Field(None, description="Window end, inclusive (single scene).")
+    scenes: list[Scene] | None = Field(None, description="Several scenes (JSON list); replaces the single scene.")
+    min_scenes: int | None = Field(None, ge=1, description="Present at at least k scenes (default: all of them).")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TowerDumpParams:
+        if self.scenes is None:
+            if self.since is None or self.until is None:
+                raise ValueError("since and until are required (or give scenes)")
+            if self.cells is None and (self.lat is None or self.lon is None):
+                raise ValueError("give lat and lon, or cells (or scenes)")
+        elif not self.scenes:
+            raise ValueError("scenes is empty")
+        return self
+
+    def scene_list(self) -> list[Scene]:
+        if self.scenes is not None:
+            return list(self.scenes)
+        assert self.since is not None and self.until is not None
+        return [
+            Scene(
+                name=None,
+                lat=self.lat,
+                lon=self.lon,
+                radius_m=self.radius_m,
+                cells=self.cells,
+                since=self.since,
+                until=self.until,
+            )
+        ]
+
+
+def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisResult:
+    """Numbers seen at a scene (cells within R of a point, or given cells) in a window; multi-scene.
+
+    Method
+    ------
+    Each scene's cells are those whose site lies within ``radius_m`` of the point (point index)
+    or the cells named (by key or CGI, every configuration). Sightings at those cells inside the
+    scene's window are grouped per number. With several scenes, numbers present at at least
+    ``min_scenes`` of them (default: all) are listed, ranked by scenes, events, number.
+
+    Limitations
+    -----------
+    A phone used the cell *at or before* the time shown; a cell is an area, not a point, and
+    serves places well outside any radius drawn around its site. Only phones that made or
+    received an event appear: an idle phone at the scene is invisible.
+    """
+    scenes = p.scene_list()
+    cells = CellIndex.load(store, case_id)
+    min_scenes = p.min_scenes or len(scenes)
+    if min_scenes > len(scenes):
+        raise InvalidInput(f"min_scenes {min_scenes} exceeds the {len(scenes)} scenes given", field="min_scenes")
+    tz = case_timezone(store, case_id)
+    probes = []
+    scene_info = []
+    for i, s in enumerate(scenes):
+        keys = _scene_cells(store, case_id, s, cells)
+        name = s.name or f"scene-{i + 1}"
+        scene_info.append({"name": name, "cells": keys, "since": iso(s.since), "until": iso(s.until)})
+        probes.append({"probe": i, "cells": keys, "since": s.since, "until": s.until})
+    rows_raw = store.read(cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes)
+    per: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows_raw:
+        per[r["number"]][r["probe"]].append(r)
+    rows = []
+    for number, by_scene in per.items():
+        if len(by_scene) < min_scenes:
+            continue
+        events = [r for rs in by_scene.values() for r in rs]
+        times = [to_utc(r["t"]) for r in events]
+        rows.append(
+            {
+                "number": number,
+                "scenes_present": len(by_scene),
+                "scenes": [scene_info[i]["name"] for i in sorted(by_scene)],
+                "events": len({r["event_id"] for r in events}),
+                "first": iso(min(times)),
+                "last": iso(max(times)),
+                "first_local": iso_local(min(times), tz),
+                "cells": sorted({r["cell"] for r in events}),
+                **evidence(r["event_id"] for r in events),
+            }
+        )
+    rows.sort(key=lambda r: (-r["scenes_present"], -r["events"], r["number"]))
+    return AnalysisResult(
+        "tower-dump", case_id, p.model_dump(mode="json"), rows, extra={"scenes": scene_info, "min_scenes": min_scenes}
+    )
+
+
+def _scene_cells(store: GraphStore, case_id: str, scene: Scene, cells: CellIndex) -> list[str]:
+    if scene.cells is not None:
+        wanted = set(scene.cells)
+        keys = sorted(k for k, cgi in cells.cgi.items() if k in wanted or cgi in wanted)
+        if not keys:
+            raise InvalidInput(f"none of the cells {sorted(wanted)} exists in case {case_id}", field="cells")
+        return keys
+    rows = store.read(
+        cypher.load("analyses/cells_near"), case_id=case_id, lat=scene.lat, lon=scene.lon, radius_m=scene.radius_m
+    )
+    return [r["cell"] for r in rows]
