@@ -39,6 +39,7 @@ def _root(
 
 
 # Sub-commands register themselves on import; keep this list sorted.
+from csas_graph.cli import analyse as _analyse  # noqa: E402,F401
 from csas_graph.cli import audit as _audit  # noqa: E402,F401
 from csas_graph.cli import case as _case  # noqa: E402,F401
 from csas_graph.cli import db as _db  # noqa: E402,F401
