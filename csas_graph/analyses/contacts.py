@@ -13,6 +13,7 @@ from csas_graph.analyses._common import (
     CALL_TYPES,
     EVENT_TYPES,
     MESSAGE_TYPES,
+    EventType,
     Key,
     KeyList,
     SupernodeParams,
@@ -29,6 +30,7 @@ from csas_graph.analyses.base import AnalysisResult
 from csas_graph.graph_store import GraphStore
 
 Event = dict[str, Any]
+RELAY_TYPES: list[EventType] = ["voice", "sms", "mms", "video"]
 
 
 def _types(value: Any) -> list[str]:
@@ -277,7 +279,7 @@ class CallChainsParams(SupernodeParams):
     max_hops: int = Field(3, ge=2, le=6, description="Longest chain, in hops.")
     within_minutes: float = Field(60, gt=0, description="Each hop starts within this many minutes after the previous.")
     types: TypeList = Field(
-        default_factory=lambda: ["voice", "sms", "mms", "video"],  # type: ignore[arg-type]
+        default_factory=lambda: list(RELAY_TYPES),
         description="Event types that can relay (default: calls and messages).",
     )
     limit: int = Field(500, ge=1, le=100_000, description="Most chains listed.")
