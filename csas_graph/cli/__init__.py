@@ -43,6 +43,7 @@ from csas_graph.cli import analyse as _analyse  # noqa: E402,F401
 from csas_graph.cli import audit as _audit  # noqa: E402,F401
 from csas_graph.cli import case as _case  # noqa: E402,F401
 from csas_graph.cli import db as _db  # noqa: E402,F401
+from csas_graph.cli import evidence as _evidence  # noqa: E402,F401
 from csas_graph.cli import importing as _importing  # noqa: E402,F401
 from csas_graph.cli import serve as _serve  # noqa: E402,F401
 from csas_graph.cli import synth as _synth  # noqa: E402,F401
