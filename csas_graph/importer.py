@@ -705,8 +705,9 @@ class _CdrLoader(_Loader):
                 self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
                 if mirrored:
                     new_rows.add(call["row"])
-        for batch in self.batches(merged):
-            self.store.write(query, case_id=self.case_id, rows=batch)
+        for wave in waves(merged, lambda c: c["event_id"]):
+            for batch in self.batches(wave):
+                self.store.write(query, case_id=self.case_id, rows=batch)
         for call in merged:
             if rows[call["row"]].get("reason") == "mirrored_duplicate":
                 new_rows.add(call["row"])
@@ -716,7 +717,8 @@ class _CdrLoader(_Loader):
         """Create new sightings; data sessions seen before are reclassified as overlaps."""
         new_rows = set()
         query = cypher.load("ingest/upsert_sightings")
-        for batch in self.batches(sightings):
+        batches = [b for wave in waves(sightings, _sighting_key) for b in self.batches(wave)]
+        for batch in batches:
             hits = {(h["row"], h["role"]) for h in self.store.write(query, case_id=self.case_id, rows=batch)}
             for s in batch:
                 rec = rows[s["row"]]
@@ -848,8 +850,9 @@ class _AnprLoader(_Loader):
         for batch in self.batches(reads):
             for hit in self.store.write(query, case_id=self.case_id, rows=batch):
                 self.reclassified[hit["row"]] = "overlap_duplicate"
-        for batch in self.batches(merged):
-            self.store.write(query, case_id=self.case_id, rows=batch)
+        for wave in waves(merged, lambda r: r["event_id"]):
+            for batch in self.batches(wave):
+                self.store.write(query, case_id=self.case_id, rows=batch)
 
 
 class _SubscribersLoader(_Loader):
@@ -875,7 +878,8 @@ class _SubscribersLoader(_Loader):
                 }
             )
         query = cypher.load("ingest/upsert_attributions")
-        for batch in self.batches(rows):
+        batches = [b for wave in waves(rows, lambda r: (r["number_key"], r["person_key"])) for b in self.batches(wave)]
+        for batch in batches:
             for hit in self.store.write(query, case_id=self.case_id, sha256=self.sha256, rows=batch):
                 if loaded.get(int(hit["row"])):
                     self.reclassified[int(hit["row"])] = "overlap_duplicate"
@@ -887,6 +891,10 @@ _LOADERS: dict[str, type[_Loader]] = {
     "anpr": _AnprLoader,
     "subscribers": _SubscribersLoader,
 }
+
+
+def _sighting_key(s: dict[str, Any]) -> tuple[str, str, str]:
+    return s["event_id"], s["role"], s["party"]
 
 
 def _loader_for(kind: str, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> _Loader:
@@ -1079,6 +1087,24 @@ def _column_values(series: pd.Series) -> list[Any]:
 def _is_missing(series: pd.Series) -> pd.Series:
     # element-wise: a list of flags is a value, not a missing value
     return series.map(lambda v: v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+
+
+def waves(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> list[list[dict[str, Any]]]:
+    """Split rows so that no wave holds two rows with the same key (the n-th occurrence goes to wave n).
+
+    One ``UNWIND`` must never hold two rows for the same event: both would miss the existing
+    relationship and both would create it.
+    """
+    out: list[list[dict[str, Any]]] = []
+    seen: dict[Any, int] = {}
+    for row in rows:
+        k = key(row)
+        n = seen.get(k, 0)
+        seen[k] = n + 1
+        if n == len(out):
+            out.append([])
+        out[n].append(row)
+    return out
 
 
 def _accepted(frame: pd.DataFrame) -> pd.DataFrame:

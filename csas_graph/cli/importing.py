@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ def import_(
     user: str = typer.Option("cli", "--user", help="Who is importing (recorded with each file)."),
 ) -> None:
     """Import files into a case: evidence copy, cleanse, load, and a reconciliation report per file."""
+    # the server's "property key does not exist" notices (a fresh case) are not the user's business
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     if template and template_file:
         raise InvalidInput("give --template or --template-file, not both", field="template")
     settings = get_settings()
