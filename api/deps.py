@@ -1,13 +1,37 @@
-"""FastAPI dependencies: settings and the graph store (later: the current user and case)."""
+"""FastAPI dependencies: settings, the graph store, the current user, case access and the auditor.
+
+Route signatures read like prose::
+
+    def read_case(case: CaseAccess, audit: Auditor) -> CaseDetail: ...
+
+``CaseAccess`` answers 404 both for a case that does not exist and for another team's case, so
+case ids cannot be probed; the attempt is still audited.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.jobs import ImportJobs
+from api.metrics import Metrics
+from csas_graph import auth
+from csas_graph.analyses.base import canonical_json
+from csas_graph.audit import record_audit
+from csas_graph.auth import Principal
+from csas_graph.cases import CASE_ID, Case, get_case
+from csas_graph.errors import AuthenticationFailed, NotFound, PermissionDenied
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (`csas token create`) or an OIDC access token (JWT, RS256/ES256).",
+)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -20,5 +44,119 @@ def get_store(request: Request) -> GraphStore:
     return store
 
 
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_jobs(request: Request) -> ImportJobs:
+    jobs: ImportJobs = request.app.state.jobs
+    return jobs
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+JobsDep = Annotated[ImportJobs, Depends(get_jobs)]
+
+
+def current_user(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller, from ``Authorization: Bearer <API token | JWT>``; 401 otherwise."""
+    if credentials is None or not credentials.credentials:
+        raise AuthenticationFailed("send 'Authorization: Bearer <token>'")
+    token = credentials.credentials.strip()
+    if auth.is_jwt(token):
+        principal = auth.authenticate_jwt(token, settings, store)
+    else:
+        principal = auth.authenticate_token(store, token)
+    request.state.username = principal.username
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+@dataclass
+class AuditContext:
+    """Writes audit records for the current request: who, from where, under which request id."""
+
+    store: GraphStore
+    principal: Principal
+    request: Request
+
+    def __call__(
+        self,
+        action: str,
+        case_id: str | None,
+        params: dict[str, Any] | None = None,
+        *,
+        result_count: int | None = None,
+        result_hash: str | None = None,
+    ) -> dict[str, Any]:
+        start = time.perf_counter()
+        try:
+            return record_audit(
+                self.store,
+                user=self.principal.username,
+                action=action,
+                case_id=case_id,
+                params=params or {},
+                result_count=result_count,
+                result_hash=result_hash,
+                client=self.request.client.host if self.request.client else None,
+                request_id=getattr(self.request.state, "request_id", None),
+            )
+        finally:
+            state = self.request.state
+            state.audit_seconds = getattr(state, "audit_seconds", 0.0) + time.perf_counter() - start
+
+
+def get_auditor(request: Request, store: StoreDep, principal: CurrentUser) -> AuditContext:
+    return AuditContext(store, principal, request)
+
+
+Auditor = Annotated[AuditContext, Depends(get_auditor)]
+
+CaseIdPath = Annotated[str, Path(pattern=CASE_ID.pattern, max_length=64, description="The case reference.")]
+
+
+def case_access(case_id: CaseIdPath, store: StoreDep, principal: CurrentUser, audit: Auditor) -> Case:
+    """The case, if the caller belongs to its team; otherwise 404 (audited as ``case.denied``)."""
+    try:
+        case = get_case(store, case_id)
+    except NotFound:
+        case = None
+    if case is None or not principal.member_of(case.team):
+        audit("case.denied", case_id)
+        raise NotFound(f"no case {case_id}", case_id=case_id)
+    return case
+
+
+CaseAccess = Annotated[Case, Depends(case_access)]
+
+
+def require_modify(principal: Principal, what: str) -> None:
+    """Viewers read; they cannot import, export, create, change or delete."""
+    if not principal.can_modify:
+        raise PermissionDenied(f"viewers cannot {what}", role=principal.role)
+
+
+def require_admin(principal: CurrentUser) -> Principal:
+    if not principal.is_admin:
+        raise PermissionDenied("only admins can do this", role=principal.role)
+    return principal
+
+
+AdminUser = Annotated[Principal, Depends(require_admin)]
+
+
+def result_digest(value: Any) -> str:
+    """SHA-256 of the canonical JSON of a response's data: the ``result_hash`` of its audit record."""
+    import hashlib
+
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from csas_graph.errors import CsasError
 
@@ -21,9 +22,11 @@ def problem(status: int, title: str, detail: str, request: Request, **extra: obj
         "status": status,
         "detail": detail,
         "instance": str(request.url.path),
+        "request_id": getattr(request.state, "request_id", None),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -32,6 +35,8 @@ def install(app: FastAPI) -> None:
         if err.http_status >= 500:
             log.error("request failed: %s", err, exc_info=err)
         context = {k: v for k, v in err.context.items() if isinstance(v, str | int | float | bool)}
+        if err.http_status >= 500:  # the message may name internals (a server address, a query)
+            return problem(err.http_status, err.title, _public_detail(err), request)
         return problem(err.http_status, err.title, err.message, request, **context)
 
     @app.exception_handler(RequestValidationError)
@@ -43,7 +48,18 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid request", detail, request, errors=errors)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(err.status_code, "HTTP error")
+        return problem(err.status_code, title, str(err.detail), request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:
         log.error("unexpected error", exc_info=err)
         return problem(500, "Internal error", "the server failed to handle this request", request)
+
+
+def _public_detail(err: CsasError) -> str:
+    if err.http_status == 503:
+        return "the graph database is unavailable; try again later"
+    return "the server failed to handle this request"

@@ -1,4 +1,4 @@
-"""The FastAPI application: lifespan (one graph store per process) and routers."""
+"""The FastAPI application: lifespan (one graph store per process), middleware and routers."""
 
 from __future__ import annotations
 
@@ -8,16 +8,27 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import health
+from api.jobs import ImportJobs
+from api.metrics import Metrics
+from api.middleware import RequestContext, configure_logging
+from api.routers import admin, analyses, audit, cases, charts, entities, exports, health, imports, ui
 from csas_graph import __version__
 from csas_graph.graph_store import GraphStore
 from csas_graph.migrations import migrate
 from csas_graph.settings import Settings, get_settings
 
+DESCRIPTION = """
+Cell site analysis over Neo4j. Every request that touches case data is written to a
+hash-chained audit trail before it is answered. Authenticate with `Authorization: Bearer <token>`
+(an API token from `csas token create`, or an OIDC access token). A case of another team answers
+404. Errors are RFC 9457 `application/problem+json`.
+"""
+
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and store."""
     settings = settings or get_settings()
+    configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -27,11 +38,26 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             if own:
                 app.state.store.close()
 
-    app = FastAPI(title="CSAS-graph", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="CSAS-graph", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.jobs = ImportJobs()
+    if store is not None:  # usable without running the lifespan (e.g. schema tools)
+        app.state.store = store
     errors.install(app)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
     app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(cases.router)
+    app.include_router(imports.router)
+    app.include_router(entities.router)
+    app.include_router(analyses.router)
+    app.include_router(exports.router)
+    app.include_router(audit.router)
+    app.include_router(charts.router)
+    app.include_router(ui.router)
     return app

@@ -7,10 +7,11 @@ canonical JSON of every field, ``prev_hash`` included. Altering, deleting or ins
 therefore breaks the chain at that record, and :func:`verify_chain` names it.
 
 Appends are serialised on a single ``(:AuditHead)`` node: each write transaction first takes that
-node's write lock, then reads the head's position, creates the records and moves the head, so two
-writers (threads or processes) can never fork the chain. Within one process, concurrent callers are
-grouped: whoever holds the writer slot appends everything queued so far in one transaction
-(group commit), and every caller still returns only once *its* record is committed. If the write
+node's write lock, checks that the head is where the writer expects it, creates the records and
+moves the head, so two writers (threads or processes) can never fork the chain. Within one
+process, concurrent callers are grouped: whoever holds the writer slot appends everything queued
+so far in one transaction (group commit), and every caller still returns only once *its* record
+is committed. If the write
 fails, :func:`record_audit` raises and the request that caused it fails too.
 
 There is deliberately no setting that turns auditing off.
@@ -29,7 +30,6 @@ import hashlib
 import io
 import json
 import threading
-import time
 import weakref
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -37,8 +37,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import neo4j.exceptions
 
 import cypher
 from csas_graph.analyses.base import canonical_json
@@ -139,13 +137,19 @@ def record_audit(
 
 
 class _GroupWriter:
-    """One per store: queues entries and appends them in as few transactions as possible."""
+    """One per store: queues entries and appends them in as few transactions as possible.
+
+    It remembers where it left the chain head, so an append is a single write transaction that
+    succeeds only if the head is still there; if another process moved it, the head is re-read
+    and the batch re-chained.
+    """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = weakref.ref(store)
         self._queue_lock = threading.Lock()
         self._writer_slot = threading.Lock()
         self._pending: list[tuple[dict[str, Any], Future[dict[str, Any]]]] = []
+        self._head: tuple[int, str] | None = None
 
     def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
         done: Future[dict[str, Any]] = Future()
@@ -163,14 +167,42 @@ class _GroupWriter:
         try:
             if store is None:
                 raise GraphUnavailable("the graph store was closed before the audit record was written")
-            written = _append(store, [entry for entry, _ in batch])
+            written = self._append(store, [entry for entry, _ in batch])
         except BaseException as err:  # every waiter learns that its record was not written
+            self._head = None
             failure = err if isinstance(err, GraphUnavailable) else _unavailable(err)
             for _, fut in batch:
                 fut.set_exception(failure)
             return
         for (_, fut), record in zip(batch, written, strict=True):
             fut.set_result(record)
+
+    def _append(self, store: GraphStore, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for _ in range(_RETRIES):
+            if self._head is None:
+                head = store.write(cypher.load("audit/lock_head"), genesis=GENESIS)[0]
+                self._head = (int(head["seq"]), str(head["hash"]))
+            seq, prev = self._head
+            records = _chain(entries, seq, prev)
+            last = records[-1]
+            appended = store.write(
+                cypher.load("audit/append"),
+                rows=records,
+                expect_seq=seq,
+                expect_hash=prev,
+                last_seq=last["seq"],
+                last_hash=last["hash"],
+            )
+            if appended or _head_is(store, last["seq"], last["hash"]):  # the latter: a retried commit
+                self._head = (last["seq"], last["hash"])
+                return records
+            self._head = None  # another writer moved the head: re-read it and chain again
+        raise GraphUnavailable(f"the audit chain head kept moving; {len(entries)} record(s) not written")
+
+
+def _head_is(store: GraphStore, seq: int, hash_: str) -> bool:
+    rows = store.read(cypher.load("audit/head"))
+    return bool(rows) and rows[0]["seq"] == seq and rows[0]["hash"] == hash_
 
 
 def _unavailable(err: BaseException) -> GraphUnavailable:
@@ -189,27 +221,6 @@ def _writer(store: GraphStore) -> _GroupWriter:
         if writer is None:
             writer = _WRITERS[store] = _GroupWriter(store)
         return writer
-
-
-def _append(store: GraphStore, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Lock the head, chain the entries after it and commit, retrying transient failures."""
-    lock_q, append_q = cypher.load("audit/lock_head"), cypher.load("audit/append")
-    for attempt in range(_RETRIES):
-        try:
-            with store.transaction() as tx:
-                head = tx.run(lock_q.text, {"genesis": GENESIS}).single()
-                assert head is not None
-                records = _chain(entries, int(head["seq"]), str(head["hash"]))
-                tx.run(
-                    append_q.text,
-                    {"rows": records, "last_seq": records[-1]["seq"], "last_hash": records[-1]["hash"]},
-                ).consume()
-            return records
-        except neo4j.exceptions.TransientError:
-            if attempt == _RETRIES - 1:
-                raise
-            time.sleep(0.01 * 2**attempt)
-    raise AssertionError("unreachable")
 
 
 def _chain(entries: list[dict[str, Any]], seq: int, prev_hash: str) -> list[dict[str, Any]]:

@@ -1,11 +1,14 @@
-"""Liveness, readiness and version."""
+"""Liveness, readiness, version and metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import StoreDep
+from api.deps import AdminUser, MetricsDep, StoreDep
+from api.metrics import CONTENT_TYPE
+from api.schemas.common import PROBLEMS
 from csas_graph import __version__
 
 router = APIRouter(tags=["health"])
@@ -34,3 +37,17 @@ def health(store: StoreDep) -> HealthOut:
 @router.get("/version", response_model=VersionOut)
 def version() -> VersionOut:
     return VersionOut(name="csas-graph", version=__version__)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format."},
+        401: PROBLEMS[401],
+        403: PROBLEMS[403],
+    },
+)
+def metrics(principal: AdminUser, metrics: MetricsDep) -> Response:
+    """Per-user and per-endpoint request counts and latency histograms (admins; Prometheus text)."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE)

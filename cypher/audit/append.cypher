@@ -1,7 +1,12 @@
-// Append audit records after the (locked) head and move the head to the last of them.
-// params: rows, last_seq, last_hash
+// Append audit records if the chain head is still where the writer last saw it, and move the head.
+// The SET takes the head's write lock first, so concurrent appenders queue here and the chain
+// cannot fork; no row comes back when another writer moved the head (the caller re-reads it).
+// params: rows, expect_seq, expect_hash, last_seq, last_hash
 // returns: appended
 MATCH (h:AuditHead {id: 'audit'})
+SET h._lock = true
+WITH h
+WHERE h.seq = $expect_seq AND h.hash = $expect_hash
 UNWIND $rows AS row
 CREATE (a:AuditRecord)
 SET a = row

@@ -1,0 +1,111 @@
+"""Request context: a request id on every request and response, JSON access logs, metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.metrics import Metrics
+from csas_graph.audit import REQUEST_ID
+
+access_log = logging.getLogger("csas.api.access")
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message and any ``extra={"fields": …}``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        entry["request_id"] = getattr(record, "request_id", None) or REQUEST_ID.get()
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error"] = record.exc_info[0].__name__  # the type only: logs never carry Cypher
+        return json.dumps(entry, default=str)
+
+
+def configure_logging() -> None:
+    """Send the API's loggers to stderr as JSON lines (once)."""
+    root = logging.getLogger("csas.api")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+
+
+class RequestContext:
+    """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware``) around every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        state = scope.setdefault("state", {})
+        state.update(request_id=request_id, audit_seconds=0.0, username="anonymous")
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            endpoint = getattr(route, "path", None) or "unmatched"
+            user = str(state.get("username") or "anonymous")
+            audit_s = float(state.get("audit_seconds") or 0.0)
+            self.metrics.observe(scope["method"], endpoint, status, user, elapsed, audit_s)
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "fields": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "endpoint": endpoint,
+                        "status": status,
+                        "user": user,
+                        "client": client[0] if client else None,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "audit_ms": round(audit_s * 1000, 2),
+                    },
+                },
+            )
+            REQUEST_ID.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _INCOMING_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
