@@ -62,6 +62,8 @@ class GraphStore:
                 connection_acquisition_timeout=timeout * 2,
                 max_transaction_retry_time=timeout,
                 user_agent="csas-graph",
+                # "property key does not exist" and the like are noise for users of a fresh case
+                notifications_min_severity="OFF",
             )
             driver.verify_connectivity()
         except AuthError as err:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
 
 from csas_graph.cli import app
 from csas_graph.settings import get_settings
@@ -22,20 +25,44 @@ def serve(
         factory=True,
         host=host or settings.api_host,
         port=port or settings.api_port,
-        log_level="info",
+        log_level="warning",
     )
 
 
 @app.command()
 def demo(
+    folder: Path = typer.Option(Path("demo-case"), "--out", help="Where the sample case files are written."),
+    case_id: str = typer.Option("DEMO-1", "--case", help="Case reference for the sample case."),
+    seed: int = typer.Option(7, help="Generator seed."),
+    rows: int = typer.Option(20_000, help="Approximate CDR rows to generate."),
     host: str = typer.Option(None, help="Listen address (default 127.0.0.1)."),
     port: int = typer.Option(None, help="Listen port (default 8000)."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the case, then exit."),
 ) -> None:
-    """Start Neo4j, migrate, and serve the API and UI."""
+    """Generate a sample case, import it, and serve the API and UI."""
     from csas_graph.cli.common import open_store
+    from csas_graph.demo import build_demo_case
     from csas_graph.migrations import migrate
 
+    settings = get_settings()
+    console = Console()
     with open_store() as store:
-        applied = migrate(store)
-        typer.echo(f"Neo4j ready at {store.uri}; migrations applied: {len(applied)}")
-    serve(host=host, port=port)
+        migrate(store)
+        console.print(f"Neo4j ready at {store.uri}")
+        with console.status("importing") as status:
+            demo_case = build_demo_case(
+                store,
+                settings,
+                case_id=case_id,
+                folder=folder,
+                seed=seed,
+                rows=rows,
+                on_file=lambda name, i, n: status.update(f"importing {i}/{n}: {name}"),
+            )
+    loaded = sum(o.report.get("loaded", 0) for o in demo_case.outcomes)
+    read = sum(o.report.get("rows_read", 0) for o in demo_case.outcomes)
+    console.print(f"case {case_id}: {len(demo_case.outcomes)} files, {read:,} rows read, {loaded:,} loaded")
+    url = f"http://{host or settings.api_host}:{port or settings.api_port}/"
+    console.print(f"sign in at {url} with this token (shown once):\n{demo_case.token}")
+    if not no_serve:
+        serve(host=host, port=port)
