@@ -142,10 +142,11 @@ def generate(
     note = progress or (lambda _msg: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    world = build_world(seed, rows, chosen, note)
-    note("writing files")
+    world = build_world(seed, rows, chosen, note, out)
+    note("writing cell, ANPR and subscriber files")
     for f in world.files:
-        _write(out, f)
+        if f.rows is None:
+            _write(out, f)
     if "f" in chosen:
         (out / PLAIN_TEMPLATE_FILE).write_text(PLAIN_TEMPLATE, encoding="utf-8")
     note("writing truth.json")
@@ -154,7 +155,9 @@ def generate(
     return truth
 
 
-def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[str], None]) -> World:
+def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[str], None], out: Path) -> World:
+    """Generate everything; CDR files are written to ``out`` as they are rendered (memory stays
+    proportional to the semantic rows, not to their text)."""
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(16)]
     note("town and population")
     town = build_town(rngs[0], n_sites=45 if rows <= 100_000 else 64)
@@ -197,6 +200,8 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
     frows["layout"] = "f"
     all_rows = pd.concat([prow, grows, frows], ignore_index=True)
     all_rows["file"] = file_for(pop, all_rows["layout"].to_numpy(), all_rows["persp"].to_numpy())
+    for col in ("kind", "tag", "imei", "imsi", "loc", "loc_str", "dst", "layout", "file"):
+        all_rows[col] = all_rows[col].to_numpy(dtype=object)  # plain objects: no Arrow round trips
 
     ph = pop.phones
     covered = ph["covered"].to_numpy()
@@ -217,15 +222,15 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
             lr = add_legs(lr, inj_rng)
             lr = lr.sort_values(["file", "t", "persp", "eid", "seq"], kind="stable").reset_index(drop=True)
         lr = inject(layout, lr, inj_rng, protected, covered, kind, missing_mask)
-        for fname in sorted(lr["file"].unique(), key=_file_key):
+        for k, fname in enumerate(sorted(lr["file"].unique())):
             fr = lr.loc[lr["file"] == fname].reset_index(drop=True)
-            world.files.append(_cdr_file(layout, fname, fr, lookup, pop, fmt_rng, opaque, seed))
+            f = _cdr_file(layout, fname, fr, lookup, pop, fmt_rng, opaque, seed)
+            if layout in SUMMARY_IN and k == 0:  # one summary row per layout (the first raw CSP file)
+                f.trailer = [[f"Total records: {len(f.text)}"] + [""] * (len(f.text.columns) - 1)]
+            _write(out, f)
+            f.text = f.text.iloc[:0]
+            world.files.append(f)
         note(f"layout {layout}: {len(lr):,} rows")
-    # the first raw CSP file carries the summary row; others end cleanly
-    first_a = next((f for f in world.files if f.layout == "a"), None)
-    for f in world.files:
-        if f.layout in SUMMARY_IN and (f.layout != "a" or f is first_a):
-            f.trailer = [[f"Total records: {len(f.text)}"] + [""] * (len(f.text.columns) - 1)]
     from csas_graph.synth.other_files import anpr_files, cell_files, subscriber_file
 
     others: list[OutFile] = []
@@ -237,10 +242,6 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
         others.append(subscriber_file(world))
     world.files = others + world.files
     return world
-
-
-def _file_key(name: str) -> tuple[int, str]:
-    return (0, name)
 
 
 def _suppress(ev: pd.DataFrame, meets: list[tuple[int, int, int, int, int]]) -> pd.DataFrame:

@@ -11,6 +11,8 @@ could not be recognised as one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,20 +129,69 @@ class Lookup:
     cell_sector: np.ndarray
     cell_tech: np.ndarray
     reconfig: dict[int, tuple[int, int]]  # cell -> (when, new azimuth)
+    numbers: np.ndarray | None = None  # [style, phone] -> text, built on first use
 
 
-def _s(x) -> pd.Series:
-    return pd.Series(np.asarray(x)).astype(str)
+def _s(x: np.ndarray) -> np.ndarray:
+    """Integers as text (object array)."""
+    return np.asarray(x).astype(str).astype(object)
 
 
-def hms(d: np.ndarray) -> pd.Series:
+@lru_cache(maxsize=1)
+def _clock_table() -> np.ndarray:
+    """``HH:MM:SS`` for every second of a day (index = seconds)."""
+    sec = np.arange(86_400)
+    return np.array(
+        [f"{h:02d}:{m:02d}:{x:02d}" for h, m, x in zip(sec // 3600, sec // 60 % 60, sec % 60, strict=True)],
+        dtype=object,
+    )
+
+
+def hms(d: np.ndarray) -> np.ndarray:
+    """Seconds as ``HH:MM:SS`` (below one day, as every generated duration is)."""
+    return _clock_table()[np.clip(np.asarray(d, dtype=np.int64), 0, 86_399)]
+
+
+def mmss(d: np.ndarray) -> np.ndarray:
+    """Seconds as ``MM:SS`` (AT&T elapsed time; minutes may exceed 59)."""
     d = np.asarray(d, dtype=np.int64)
-    return _s(d // 3600).str.zfill(2) + ":" + _s(d % 3600 // 60).str.zfill(2) + ":" + _s(d % 60).str.zfill(2)
+    table = np.array([f"{m:02d}:{x:02d}" for m in range(100) for x in range(60)], dtype=object)
+    return table[np.clip(d, 0, 5999)]
 
 
-def mmss(d: np.ndarray) -> pd.Series:
-    d = np.asarray(d, dtype=np.int64)
-    return _s(d // 60).str.zfill(2) + ":" + _s(d % 60).str.zfill(2)
+#: UK summer time in the two case windows: from 2024-03-31 01:00Z to 2024-10-27 01:00Z
+_BST = (1_711_846_800, 1_729_990_800)
+
+
+def wall_clock(t: np.ndarray, local: bool) -> np.ndarray:
+    """Epoch seconds shifted to the wall clock (Europe/London when ``local``, else UTC)."""
+    t = np.asarray(t, dtype=np.int64)
+    if not local:
+        return t
+    return t + np.where((t >= _BST[0]) & (t < _BST[1]), 3600, 0)
+
+
+def date_text(wall: np.ndarray, pattern: str) -> np.ndarray:
+    """Wall-clock seconds as a date (strftime ``pattern``), formatted once per distinct day."""
+    days, inverse = np.unique(np.asarray(wall, dtype=np.int64) // 86_400, return_inverse=True)
+    texts = np.array([pd.Timestamp(int(d) * 86_400, unit="s").strftime(pattern) for d in days], dtype=object)
+    return texts[inverse.ravel()]
+
+
+def clock_text(wall: np.ndarray) -> np.ndarray:
+    return _clock_table()[np.asarray(wall, dtype=np.int64) % 86_400]
+
+
+def stamp(
+    t: np.ndarray, local: bool, date_pattern: str, dst: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(date text, time text). Rows marked ``gap`` in ``dst`` show the UTC clock instead (a clock
+    that did not spring forward), which lands them in the non-existent hour of 31 March."""
+    wall = wall_clock(t, local)
+    if dst is not None:
+        gap = np.asarray(dst) == "gap"
+        wall = np.where(gap, np.asarray(t, dtype=np.int64), wall)
+    return date_text(wall, date_pattern), clock_text(wall)
 
 
 def times(t: np.ndarray, local: bool) -> pd.DatetimeIndex:
@@ -152,23 +203,14 @@ def fmt(idx: pd.DatetimeIndex, pattern: str) -> pd.Series:
     return pd.Series(idx.strftime(pattern), dtype=object)
 
 
-def local_with_gap(t: np.ndarray, dst: np.ndarray, pattern: str) -> pd.Series:
-    """Local wall-clock text; rows marked ``gap`` show the UTC clock instead (a clock that did not
-    spring forward), which lands them in the non-existent hour 01:00-01:59 of 31 March."""
-    out = fmt(times(t, True), pattern)
-    gap = np.asarray(dst) == "gap"
-    if gap.any():
-        out[gap] = fmt(times(np.asarray(t)[gap], False), pattern).to_numpy()
-    return out
-
-
-def take(arr: np.ndarray, idx: np.ndarray, blank_missing: np.ndarray | None = None) -> pd.Series:
+def take(arr: np.ndarray, idx: np.ndarray, blank_missing: np.ndarray | None = None) -> np.ndarray:
     """``arr[idx]`` as text, '' where idx < 0 (or where ``blank_missing`` is set)."""
+    ext = np.append(np.asarray(arr).astype(str).astype(object), "")
     idx = np.asarray(idx)
-    out = np.where(idx >= 0, arr[np.maximum(idx, 0)].astype(str), "")
+    pos = np.where(idx >= 0, idx, len(arr))
     if blank_missing is not None:
-        out = np.where(blank_missing, "", out)
-    return pd.Series(out, dtype=object)
+        pos = np.where(blank_missing, len(arr), pos)
+    return ext[pos]
 
 
 def azimuth_at(lk: Lookup, cell: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -178,36 +220,56 @@ def azimuth_at(lk: Lookup, cell: np.ndarray, t: np.ndarray) -> np.ndarray:
     return az
 
 
-def number_text(lk: Lookup, phone: np.ndarray, style: np.ndarray | str) -> pd.Series:
+STYLES = ("plus", "digits", "national", "spaced", "intl00", "us")
+
+
+def _number_table(lk: Lookup) -> np.ndarray:
+    """[style, phone] -> text. Sentinels are written as their text; US numbers as +1… except in
+    the ``us`` style (10 digits)."""
+    table = np.empty((len(STYLES), len(lk.e164)), dtype=object)
+    for p, (e, kind) in enumerate(zip(lk.e164.astype(str), lk.kind.astype(str), strict=True)):
+        digits = e.lstrip("+")
+        forms = {
+            "plus": e,
+            "digits": digits,
+            "national": "0" + e[3:],
+            "spaced": "+44 " + e[3:7] + " " + e[7:],
+            "intl00": "00" + digits,
+            "us": e,
+        }
+        if kind == "us":
+            forms = dict.fromkeys(STYLES, e) | {"us": digits[1:]}
+        if kind == "sentinel":
+            forms = dict.fromkeys(STYLES, e)
+        for k, style in enumerate(STYLES):
+            table[k, p] = forms[style]
+    return table
+
+
+def number_text(lk: Lookup, phone: np.ndarray, style: np.ndarray | str) -> np.ndarray:
     """Numbers as a layout writes them. Styles: ``plus`` (+447…), ``digits`` (447…),
     ``national`` (07…), ``spaced`` (+44 7700 900123), ``intl00`` (0044…), ``us`` (AT&T: +44… for
-    foreign numbers, 10 digits for US ones). Sentinels are written as their text."""
-    e = lk.e164[phone].astype(str)
-    kind = lk.kind[phone].astype(str)
-    style = np.broadcast_to(np.asarray(style, dtype=object), e.shape)
-    s = pd.Series(e, dtype=object)
-    digits = s.str.lstrip("+")
-    nat = "0" + s.str[3:]
-    spaced = "+44 " + s.str[3:7] + " " + s.str[7:]
-    out = np.select(
-        [style == "plus", style == "digits", style == "national", style == "spaced", style == "intl00", style == "us"],
-        [s, digits, nat, spaced, "00" + digits, s],
-        default=s,
-    )
-    us = kind == "us"
-    out = np.where(us & (style == "us"), digits.str[1:], np.where(us, s, out))
-    out = np.where(kind == "sentinel", s, out)
-    return pd.Series(out, dtype=object)
+    foreign numbers, 10 digits for US ones)."""
+    table = lk.numbers if lk.numbers is not None else _number_table(lk)
+    lk.numbers = table
+    phone = np.asarray(phone)
+    if isinstance(style, str):
+        return table[STYLES.index(style), phone]
+    style_idx = pd.Index(STYLES).get_indexer(pd.Index(np.asarray(style)))
+    return table[style_idx, phone]
+
+
+def _frame(out: dict[str, Any], header: list[str]) -> pd.DataFrame:
+    """Text columns in header order, kept as plain object arrays (no string-dtype inference)."""
+    return pd.DataFrame({h: np.asarray(out[h], dtype=object) for h in header}, dtype=object)
 
 
 def _cell_cols(
     lk: Lookup, cell: np.ndarray, t: np.ndarray, loc: np.ndarray, loc_str: np.ndarray
-) -> dict[str, pd.Series]:
+) -> dict[str, np.ndarray]:
     missing = lk.cell_missing[np.maximum(cell, 0)] | (np.asarray(loc) != "cell")
-    cid = take(lk.cell_cgi, cell)
-    cid = pd.Series(np.where(np.asarray(loc) != "cell", loc_str, cid), dtype=object)
-    gen = take(lk.cell_gen, cell)
-    gen = pd.Series(np.where(np.asarray(loc) == "wifi", "WiFi", gen), dtype=object)
+    cid = np.where(np.asarray(loc) != "cell", loc_str, take(lk.cell_cgi, cell)).astype(object)
+    gen = np.where(np.asarray(loc) == "wifi", "WiFi", take(lk.cell_gen, cell)).astype(object)
     return {
         "id": cid,
         "name": take(lk.cell_name, cell, missing),
@@ -216,7 +278,7 @@ def _cell_cols(
         "gen": gen,
         "e": take(lk.cell_e, cell, missing),
         "n": take(lk.cell_n, cell, missing),
-        "az": take(azimuth_at(lk, cell, t), np.where(cell >= 0, np.arange(len(cell)), -1), missing),
+        "az": np.where(missing | (cell < 0), "", _s(azimuth_at(lk, cell, t))).astype(object),
         "lat": take(lk.cell_lat, cell, missing),
         "lon": take(lk.cell_lon, cell, missing),
     }
@@ -231,19 +293,21 @@ def render_a(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
     first = _cell_cols(lk, r["first"].to_numpy(), t, r["loc"].to_numpy(), r["loc_str"].to_numpy())
     last = _cell_cols(lk, r["last"].to_numpy(), end, r["loc"].to_numpy(), r["loc_str"].to_numpy())
     n = len(r)
-    blank = pd.Series([""] * n, dtype=object)
+    blank = np.full(n, "", dtype=object)
+    start_date, start_time = stamp(t, True, "%d/%m/%Y", dst)
+    end_date, end_time = stamp(end, True, "%d/%m/%Y", dst)
     roam = (r["loc"] == "roam").to_numpy()
     out = {
-        "Start Date": local_with_gap(t, dst, "%d/%m/%Y"),
-        "Start Time (local)": local_with_gap(t, dst, "%H:%M:%S"),
-        "End Date": local_with_gap(end, dst, "%d/%m/%Y"),
-        "End Time (local)": local_with_gap(end, dst, "%H:%M:%S"),
+        "Start Date": start_date,
+        "Start Time (local)": start_time,
+        "End Date": end_date,
+        "End Time (local)": end_time,
         "Calling Number": number_text(lk, r["a"].to_numpy(), "plus"),
         "Called Number": number_text(lk, r["b"].to_numpy(), "digits"),
         "Forwarding Number": blank,
         "CDR Type": pd.Series(np.where(voice, "Voice", np.where(mo, "SMS-MO", "SMS-MT")), dtype=object),
-        "IMSI": r["imsi"].reset_index(drop=True),
-        "IMEI": r["imei"].reset_index(drop=True),
+        "IMSI": r["imsi"].to_numpy(),
+        "IMEI": r["imei"].to_numpy(),
         "Ring time (secs)": pd.Series(np.where(voice, (r["t"].to_numpy() % 17).astype(str), ""), dtype=object),
         "Call Duration (HH:mm:ss)": hms(r["dur"].to_numpy()),
         "IPv4 address": blank,
@@ -264,7 +328,7 @@ def render_a(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
         out[f"{end_name} Cell Northing"] = c["n"]
         out[f"{end_name} Cell Azimuth"] = c["az"]
     out["Row"] = _s(np.arange(1, n + 1))
-    return pd.DataFrame(out)[HEADER_A]
+    return _frame(out, HEADER_A)
 
 
 def render_b(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
@@ -274,14 +338,15 @@ def render_b(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
     last = _cell_cols(lk, r["last"].to_numpy(), end, r["loc"].to_numpy(), r["loc_str"].to_numpy())
     mo = (r["persp"] == r["a"]).to_numpy()
     n = len(r)
+    start_date, start_time = stamp(t, False, "%d/%m/%Y")
     out = {
         "Event Type (*Enriched)": pd.Series(np.where(r["kind"] == "voice", "Voice Call", "SMS"), dtype=object),
-        "Start Datetime (*Raw)": fmt(times(t, False), "%d/%m/%Y %H:%M:%S"),
+        "Start Datetime (*Raw)": start_date + " " + start_time,
         "Originator Comms Address (*Standardised)": number_text(lk, r["a"].to_numpy(), "plus"),
         "Recipient Comms Address (*Standardised)": number_text(lk, r["b"].to_numpy(), "plus"),
         "Forwarded To Comms Address (*Standardised)": pd.Series([""] * n, dtype=object),
-        "Originator IMEI (*Decoded)": r["imei"].reset_index(drop=True),
-        "IMSI (*Raw)": r["imsi"].reset_index(drop=True),
+        "Originator IMEI (*Decoded)": r["imei"].to_numpy(),
+        "IMSI (*Raw)": r["imsi"].to_numpy(),
         "Start Cell Global Identity (CGI/ECGI/NCGI)": first["id"],
         "Start Cell Postcode (*Raw)": first["postcode"],
         "Start Cell Latitude (*Calculated)": first["lat"],
@@ -293,7 +358,7 @@ def render_b(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
         "Duration (*Calculated)": _s(r["dur"].to_numpy()),
         "Direction (*Standardised)": pd.Series(np.where(mo, "MO", "MT"), dtype=object),
     }
-    return pd.DataFrame(out)[HEADER_B]
+    return _frame(out, HEADER_B)
 
 
 def render_c(r: pd.DataFrame, lk: Lookup, rng: np.random.Generator) -> pd.DataFrame:
@@ -309,9 +374,10 @@ def render_c(r: pd.DataFrame, lk: Lookup, rng: np.random.Generator) -> pd.DataFr
     sa = styles[rng.integers(0, len(styles), n)]
     sb = styles[rng.integers(0, len(styles), n)]
     roam = (r["loc"] == "roam").to_numpy()
+    call_date, call_time = stamp(t, True, "%d/%m/%Y", dst)
     out = {
-        "Call Date": local_with_gap(t, dst, "%d/%m/%Y"),
-        "Call Time": local_with_gap(t, dst, "%H:%M:%S"),
+        "Call Date": call_date,
+        "Call Time": call_time,
         "Call Type": pd.Series(
             np.where(voice, np.where(mo, "MOC", "MTC"), np.where(mo, "SMS-MO", "SMS-MT")), dtype=object
         ),
@@ -320,8 +386,8 @@ def render_c(r: pd.DataFrame, lk: Lookup, rng: np.random.Generator) -> pd.DataFr
         "B Number": number_text(lk, r["b"].to_numpy(), sb),
         "Diverted To": pd.Series([""] * n, dtype=object),
         "Duration (hh:mm:ss)": hms(r["dur"].to_numpy()),
-        "IMSI": r["imsi"].reset_index(drop=True),
-        "IMEI": r["imei"].reset_index(drop=True),
+        "IMSI": r["imsi"].to_numpy(),
+        "IMEI": r["imei"].to_numpy(),
         "First CGI": first["id"],
         "First Cell Name": first["name"],
         "First Cell Easting": first["e"],
@@ -334,7 +400,7 @@ def render_c(r: pd.DataFrame, lk: Lookup, rng: np.random.Generator) -> pd.DataFr
         "Last Cell Azimuth": last["az"],
         "Roaming Network": pd.Series(np.where(roam, "F ORANGE", ""), dtype=object),
     }
-    return pd.DataFrame(out)[HEADER_C]
+    return _frame(out, HEADER_C)
 
 
 def render_d(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
@@ -344,18 +410,19 @@ def render_d(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
     roam = (r["loc"] == "roam").to_numpy()
     lte = lk.cell_tech[cell] == "LTE"
     rat = np.where(lte, "EUTRAN", np.where(lk.cell_tech[cell] == "UMTS", "UTRAN", "GERAN"))
-    st, en = times(t, False), times(end, False)
+    st_date, st_time = stamp(t, False, "%d/%m/%Y")
+    en_date, en_time = stamp(end, False, "%d/%m/%Y")
     dur = r["dur"].to_numpy()
     out = {
         "Record Type": pd.Series(["PGW"] * len(r), dtype=object),
-        "Event Start Date": fmt(st, "%d/%m/%Y"),
-        "Event Start Time (UTC)": fmt(st, "%H:%M:%S"),
-        "Event End Date": fmt(en, "%d/%m/%Y"),
-        "Event End Time (UTC)": fmt(en, "%H:%M:%S"),
+        "Event Start Date": st_date,
+        "Event Start Time (UTC)": st_time,
+        "Event End Date": en_date,
+        "Event End Time (UTC)": en_time,
         "Duration (s)": _s(dur),
         "MSISDN": number_text(lk, r["persp"].to_numpy(), "digits"),
-        "IMSI": r["imsi"].reset_index(drop=True),
-        "IMEISV": r["imei"].reset_index(drop=True),
+        "IMSI": r["imsi"].to_numpy(),
+        "IMEISV": r["imei"].to_numpy(),
         "APN": pd.Series(["mobile.o2.co.uk"] * len(r), dtype=object),
         "Charging ID": _s(r["charging"].to_numpy()),
         "Partial Record Seq": _s(r["seq"].to_numpy()),
@@ -370,41 +437,43 @@ def render_d(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
         "Bytes Down": _s(dur * 411 % 9_000_000 + 5000),
         "Served PDP Address": "10.44." + _s(r["persp"].to_numpy() % 250) + "." + _s(r["charging"].to_numpy() % 250),
     }
-    return pd.DataFrame(out)[HEADER_D]
+    return _frame(out, HEADER_D)
 
 
 def render_e(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
     """Example 6: AT&T-style, UTC, ET as MM:SS, Item = leg number within a call."""
     t = r["t"].to_numpy()
-    st = times(t, False)
+    conn_date, conn_time = stamp(t, False, "%m/%d/%Y")
     mo = (r["persp"] == r["a"]).to_numpy()
     voice = (r["kind"] == "voice").to_numpy()
     ct = np.where(voice, np.where(mo, "MO", "MT"), np.where(mo, "SMSMO", "SMSMT"))
     out = {
         "Item": _s(r["seq"].to_numpy()),
-        "Conn.Date": fmt(st, "%m/%d/%Y"),
-        "Conn.Time(UTC)": fmt(st, "%H:%M:%S"),
+        "Conn.Date": conn_date,
+        "Conn.Time(UTC)": conn_time,
         "SeizureTime": _s(np.where(voice, (t + r["seq"].to_numpy()) % 9, 0)),
         "ET": mmss(r["dur"].to_numpy()),
         "Originating Number": number_text(lk, r["a"].to_numpy(), "us"),
         "Terminating Number": number_text(lk, r["b"].to_numpy(), "us"),
-        "IMEI": r["imei"].reset_index(drop=True),
-        "IMSI": r["imsi"].reset_index(drop=True),
+        "IMEI": r["imei"].to_numpy(),
+        "IMSI": r["imsi"].to_numpy(),
         "CT": pd.Series(ct, dtype=object),
         "Feature": pd.Series(np.where(r["seq"].to_numpy() > 1, "TRANSIT", ""), dtype=object),
         "Cell Location": take(lk.cell_cgi, r["first"].to_numpy()),
     }
-    return pd.DataFrame(out)[HEADER_E]
+    return _frame(out, HEADER_E)
 
 
 def render_f(r: pd.DataFrame, lk: Lookup, opaque: np.ndarray) -> pd.DataFrame:
     """A plain CSV with anonymised (opaque) party ids; UTC ISO-like times, seconds."""
-    return pd.DataFrame(
+    day, clock = stamp(r["t"].to_numpy(), False, "%Y-%m-%d")
+    return _frame(
         {
             "from": pd.Series(opaque[r["a"].to_numpy()], dtype=object),
             "to": pd.Series(opaque[r["b"].to_numpy()], dtype=object),
-            "start": fmt(times(r["t"].to_numpy(), False), "%Y-%m-%d %H:%M:%S"),
+            "start": day + " " + clock,
             "duration": _s(r["dur"].to_numpy()),
             "cell": take(lk.cell_cgi, r["first"].to_numpy()),
-        }
-    )[HEADER_F]
+        },
+        HEADER_F,
+    )

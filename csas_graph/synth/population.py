@@ -196,7 +196,7 @@ def build_population(rng: np.random.Generator, town: Town, rows: int) -> Populat
         contacts.append(np.array(mine, dtype=np.int64))
     # the SIM-swapped number keeps its contacts; the US visitor calls two group members
     contacts[idx_sim_new] = contacts[group[3]]
-    contacts[idx_us] = np.array([group[0], group[1]], dtype=np.int64)
+    contacts[idx_us] = np.concatenate([[group[0], group[1]], contacts[idx_us][:6]]).astype(np.int64)
     pop.contacts = contacts
     return pop
 
@@ -239,7 +239,6 @@ def routine_events(
     covered = ph.index[ph["covered"]].to_numpy()
     rate = per_phone_day * rng.uniform(0.5, 1.5, len(covered))
     us = pop.roles["us"]
-    rate[covered == us] = min(3.0, per_phone_day)
     counts = rng.poisson(rate[:, None], size=(len(covered), len(days)))
     who = np.repeat(np.repeat(covered, len(days)), counts.ravel())
     day = np.repeat(np.tile(np.arange(len(days)), len(covered)), counts.ravel())

@@ -16,8 +16,8 @@ from csas_graph.synth.ids import national
 from csas_graph.synth.population import Population, locate
 from csas_graph.synth.town import Town
 
-#: layout cycle for (target rank + segment): three consecutive entries are always distinct
-CYCLE = np.array(["a", "c", "b", "a", "c", "e"], dtype=object)
+#: layout cycle for (target rank + segment): each UK target is in all three UK voice layouts
+CYCLE = np.array(["a", "c", "b"], dtype=object)
 SPRING_DAY0_ORDINAL = 19800  # 2024-03-18 as days since the epoch
 AUTUMN_SPLIT_ORDINAL = 20024  # 2024-10-28: first day of the third segment
 
@@ -116,8 +116,8 @@ def _place(rows: pd.DataFrame, pop: Population, town: Town, rng: np.random.Gener
 def gprs_rows(sessions: pd.DataFrame, pop: Population, town: Town, rng: np.random.Generator) -> pd.DataFrame:
     """Partial records of data sessions: a new partial every 30 minutes and at UTC midnight.
 
-    All partials of a session share a Charging ID; the cell of each partial is where the
-    phone is at the partial's start (the template records O2's at-or-before-the-end basis).
+    All partials of a session share a Charging ID and the cell where the phone was when the
+    session started (the ingest template records O2's at-or-before-the-end basis).
     """
     t0 = sessions["t"].to_numpy()
     end = t0 + sessions["dur"].to_numpy()
@@ -151,6 +151,8 @@ def gprs_rows(sessions: pd.DataFrame, pop: Population, town: Town, rng: np.rando
         }
     )
     rows = _place(rows, pop, town, rng)
+    # one session stays on one cell (so on one RAT: a RAT change would start a new session)
+    rows["first"] = rows["first"].to_numpy()[np.searchsorted(sid2, sid2)]
     rows["last"] = rows["first"]
     rows["seq"] = seq
     rows["charging"] = 40_000_000 + sessions.index.to_numpy()[sid2] * 7 % 90_000_000

@@ -81,7 +81,7 @@ def build_town(rng: np.random.Generator, n_sites: int = 45) -> Town:
     n = CENTRE_N + (gy - (side - 1) / 2) * SITE_SPACING_M + rng.uniform(-150, 150, n_sites)
     e, n = np.round(e), np.round(n)
     lat, lon = bng_to_wgs84(e, n)
-    mnc = rng.choice(np.array(["10", "15", "30"]), size=n_sites)
+    mnc = rng.choice(np.array(["10", "15", "30"], dtype=object), size=n_sites)
     mnc[n_sites // 2] = "030"  # one operator written with a 3-digit MNC (not the same code as "30")
     tech = rng.choice(np.array(["LTE", "UMTS", "GSM"]), size=n_sites, p=[0.6, 0.25, 0.15])
     sites = pd.DataFrame(

@@ -39,8 +39,9 @@ def _rank(f: OutFile) -> tuple[int, str]:
 
 
 def line_numbers(f: OutFile) -> np.ndarray:
+    """Physical line (sheet row for XLSX) of each data row."""
     first = 2 if f.name.endswith(".xlsx") else f.first_line
-    return first + np.arange(len(f.text))
+    return first + np.arange(len(f.rows) if f.rows is not None else len(f.text))
 
 
 def outcomes(world: World) -> dict[str, pd.DataFrame]:
@@ -64,7 +65,8 @@ def outcomes(world: World) -> dict[str, pd.DataFrame]:
             rk == "reject", "rejected", np.where(np.isin(rk, ["dup", "leg", "partial"]), "merged", "loaded")
         )
         frame = pd.DataFrame({"outcome": outcome, "reason": reason, "line": line_numbers(f)})
-        frame["flags"] = _flags(f, kind, lk.cell_missing)
+        for code, mask in _flags(f, kind, lk.cell_missing).items():
+            frame[FLAG_PREFIX + code] = mask
         result[f.name] = frame
         ev = np.flatnonzero(rk == "event")
         event_rows.append(pd.DataFrame({"file": f.name, "fi": fi, "pos": ev, "eid": r["eid"].to_numpy()[ev]}))
@@ -78,12 +80,14 @@ def outcomes(world: World) -> dict[str, pd.DataFrame]:
     return result
 
 
-def _flags(f: OutFile, kind: np.ndarray, missing: np.ndarray) -> list[tuple[str, ...]]:
+FLAG_PREFIX = "flag:"
+
+
+def _flags(f: OutFile, kind: np.ndarray, missing: np.ndarray) -> dict[str, np.ndarray]:
+    """Flag code -> boolean mask over the file's rows (never set on rejected rows)."""
     r = f.rows
     assert r is not None
-    n = len(r)
-    out: list[list[str]] = [[] for _ in range(n)]
-    rk = r["row_kind"].to_numpy()
+    alive = r["row_kind"].to_numpy() != "reject"
     local = f.layout in ("a", "c")
     dst = r["dst"].to_numpy()
     loc = r["loc"].to_numpy()
@@ -91,27 +95,22 @@ def _flags(f: OutFile, kind: np.ndarray, missing: np.ndarray) -> list[tuple[str,
     a, b = r["a"].to_numpy(), r["b"].to_numpy()
     first, last = r["first"].to_numpy(), r["last"].to_numpy()
     has_last = f.layout in ("a", "b", "c")
-    for i in range(n):
-        if rk[i] == "reject":
-            continue
-        fl = out[i]
-        if local and dst[i] == "amb":
-            fl.append("dst_ambiguous")
-        if local and dst[i] == "gap":
-            fl.append("dst_nonexistent")
-        if loc[i] == "wifi":
-            fl.append("wifi_location")
-        if loc[i] == "roam":
-            fl.append("roaming")
-        if inj[i] in DEVICE_FLAG:
-            fl.append(DEVICE_FLAG[inj[i]])
-        if f.layout == "d" and inj[i] not in DEVICE_FLAG:
-            fl.append("imei_sv_split")
-        if f.layout != "f" and (kind[a[i]] == "sentinel" or (b[i] >= 0 and kind[b[i]] == "sentinel")):
-            fl.append("number_sentinel")
-        if loc[i] == "cell" and (missing[first[i]] or (has_last and missing[last[i]])):
-            fl.append("unresolved_cell")
-    return [tuple(sorted(set(x))) for x in out]
+    masks: dict[str, np.ndarray] = {
+        "dst_ambiguous": (dst == "amb") & local,
+        "dst_nonexistent": (dst == "gap") & local,
+        "wifi_location": loc == "wifi",
+        "roaming": loc == "roam",
+    }
+    for code, flag in DEVICE_FLAG.items():
+        masks[flag] = masks.get(flag, np.zeros(len(r), dtype=bool)) | (inj == code)
+    if f.layout == "d":  # the IMEISV column: every row's 16 digits are split into IMEI + SVN
+        masks["imei_sv_split"] = masks["imei_sv_split"] | ~np.isin(inj, list(DEVICE_FLAG))
+    if f.layout != "f":
+        sentinel = kind == "sentinel"
+        masks["number_sentinel"] = sentinel[a] | ((b >= 0) & sentinel[np.maximum(b, 0)])
+    unresolved = missing[first] | (missing[last] if has_last else False)
+    masks["unresolved_cell"] = (loc == "cell") & unresolved
+    return {code: m & alive for code, m in masks.items() if (m & alive).any()}
 
 
 def file_entry(f: OutFile, frame: pd.DataFrame | None) -> dict[str, Any]:
@@ -130,7 +129,7 @@ def file_entry(f: OutFile, frame: pd.DataFrame | None) -> dict[str, Any]:
     n_trailer = len(f.trailer)
     reasons = Counter(frame["reason"][frame["reason"] != ""])
     reasons["summary_row"] += n_trailer
-    flags = Counter(code for fl in frame["flags"] for code in fl)
+    flags = {c[len(FLAG_PREFIX) :]: int(frame[c].sum()) for c in frame.columns if c.startswith(FLAG_PREFIX)}
     return {
         "template": f.template,
         "kind": f.kind,
@@ -225,8 +224,9 @@ def build_truth(world: World) -> dict[str, Any]:
             continue
         fr = outs[f.name]
         for code, bucket in (("dst_ambiguous", ambiguous), ("dst_nonexistent", nonexistent)):
-            for line in fr.loc[fr["flags"].map(lambda x, c=code: c in x), "line"]:
-                bucket.append({"file": f.name, "row": int(line)})
+            if FLAG_PREFIX + code in fr.columns:
+                for line in fr.loc[fr[FLAG_PREFIX + code], "line"]:
+                    bucket.append({"file": f.name, "row": int(line)})
 
     days = case_days()
     midnight = local_midnight_utc(days)

@@ -1,7 +1,10 @@
 """File writers: CSV (optionally with a preamble, BOM or CRLF) and a deterministic XLSX.
 
-Same input, same bytes: CSVs are written by pandas from text frames, and the XLSX is re-zipped
-with fixed timestamps because openpyxl stamps the current time into the package.
+Same input, same bytes: nothing here reads the clock. CSV bodies go through Arrow's CSV writer
+with quoting off, which refuses any value containing a delimiter, quote or line break (the
+generator never writes one in a data row). Columns are dictionary-encoded first (few distinct
+values per column), which keeps a million-row file to a few seconds. The XLSX is written directly
+as SpreadsheetML with inline strings and fixed zip timestamps.
 """
 
 from __future__ import annotations
@@ -9,12 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-CHUNK = 200_000
+CHUNK = 250_000
+
+
+def _arrow_column(values: np.ndarray | pd.Series) -> pa.Array:
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    dictionary = pa.array([str(u) for u in uniques], type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), dictionary).cast(pa.string())
 
 
 def write_csv(
@@ -27,14 +38,16 @@ def write_csv(
 ) -> None:
     """Write a text frame (header + rows) with optional preamble lines and trailing rows."""
     eol = "\r\n" if crlf else "\n"
-    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-        for line in preamble or []:
-            fh.write(line + eol)
-        fh.write(_csv_line(list(text.columns), eol))
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="none", eol=eol)
+    with open(path, "wb") as fh:
+        head = "".join(line + eol for line in preamble or []) + _csv_line(list(text.columns), eol)
+        fh.write(("\ufeff" if bom else "").encode("utf-8") + head.encode("utf-8"))
         for start in range(0, len(text), CHUNK):
-            text.iloc[start : start + CHUNK].to_csv(fh, header=False, index=False, lineterminator=eol)
+            part = text.iloc[start : start + CHUNK]
+            table = pa.table({str(i): _arrow_column(part[c].to_numpy()) for i, c in enumerate(text.columns)})
+            pacsv.write_csv(table, fh, opts)
         for row in trailer or []:
-            fh.write(_csv_line(row, eol))
+            fh.write(_csv_line(row, eol).encode("utf-8"))
 
 
 def _csv_line(fields: list[str], eol: str) -> str:
@@ -43,42 +56,112 @@ def _csv_line(fields: list[str], eol: str) -> str:
     return buf.getvalue()
 
 
-FIXED_TIME = datetime(2024, 11, 12, 9, 0, 0)
+# --- XLSX -------------------------------------------------------------------------------------
+
+_ZIP_TIME = (2024, 11, 12, 9, 0, 0)
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "{sheets}</Types>"
+)
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"'
+    ' Target="xl/workbook.xml"/></Relationships>'
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+    '<borders count="1"><border/></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def _col_letter(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _escape(values: np.ndarray) -> np.ndarray:
+    s = pd.Series(values, dtype=object)
+    if s.str.contains(r"[&<>]", regex=True).any():
+        s = s.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
+    return s.to_numpy(dtype=object)
+
+
+def _sheet_xml(frame: pd.DataFrame) -> bytes:
+    refs = [_col_letter(i) for i in range(len(frame.columns))]
+    row_tpl = (
+        '<row r="{0}">'
+        + "".join(f'<c r="{ref}{{0}}" t="inlineStr"><is><t>{{{i + 1}}}</t></is></c>' for i, ref in enumerate(refs))
+        + "</row>"
+    )
+    cols = [_escape(np.concatenate([[str(c)], frame[c].to_numpy(dtype=object)])) for c in frame.columns]
+    body = [row_tpl.format(r, *vals) for r, vals in enumerate(zip(*cols, strict=True), start=1)]
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
+    return (head + "".join(body) + "</sheetData></worksheet>").encode("utf-8")
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
-    """A workbook with one sheet per (name, text frame), every cell a string."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "csas synth"
-    for name, frame in sheets:
-        ws = wb.create_sheet(name)
-        ws.append(list(frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            ws.append(list(row))
-    tmp = path.with_suffix(".tmp.xlsx")
-    wb.save(tmp)
-    _rezip(tmp, path)
-    tmp.unlink()
-
-
-def _rezip(src: Path, dst: Path) -> None:
-    """Copy a zip with every entry's timestamp fixed, so the bytes depend only on the content."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = _fixed_core(data)
-            info = zipfile.ZipInfo(item.filename, date_time=(2024, 11, 12, 9, 0, 0))
+    """A workbook with one sheet per (name, text frame), every cell an inline string."""
+    names = [name for name, _ in sheets]
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        + "".join(f'<sheet name="{nm}" sheetId="{k + 1}" r:id="rId{k + 1}"/>' for k, nm in enumerate(names))
+        + "</sheets></workbook>"
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(
+            f'<Relationship Id="rId{k + 1}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            f'Target="worksheets/sheet{k + 1}.xml"/>'
+            for k in range(len(names))
+        )
+        + f'<Relationship Id="rId{len(names) + 1}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    )
+    parts: list[tuple[str, bytes]] = [
+        (
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=k + 1) for k in range(len(names)))).encode(),
+        ),
+        ("_rels/.rels", _ROOT_RELS.encode()),
+        ("xl/workbook.xml", workbook.encode()),
+        ("xl/_rels/workbook.xml.rels", rels.encode()),
+        ("xl/styles.xml", _STYLES.encode()),
+    ]
+    parts += [(f"xl/worksheets/sheet{k + 1}.xml", _sheet_xml(frame)) for k, (_, frame) in enumerate(sheets)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zout.writestr(info, data)
-
-
-def _fixed_core(data: bytes) -> bytes:
-    import re
-
-    return re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*<", rb"<dcterms:\1\2>2024-11-12T09:00:00Z<", data)
+            zf.writestr(info, data)
