@@ -236,12 +236,16 @@ def test_attribution(store: GraphStore, hand_case: str) -> None:
     assert pick([r for r in rows if r["kind"] == "handset_swap"], "from", "to", "first", "evidence") == [
         (H1, H2, "2024-03-08T10:00:00+00:00", ["s09", "s10"])
     ]
-    assert pick([r for r in rows if r["kind"] == "sim_swap"], "from", "to", "evidence") == [(S1, S3, ["e04", "e06"])]
+    assert pick([r for r in rows if r["kind"] == "number_sim_change"], "from", "to", "evidence") == [
+        (S1, S3, ["e04", "e06"])
+    ]
     assert pick([r for r in rows if r["kind"] == "handset_multi_sim"], "imei", "sims", "numbers") == [
         (H2, [S1, S2], [A, F])
     ]
     whole = run(store, hand_case, "attribution")
-    assert {(r["number"], r["from"], r["to"]) for r in whole.rows if r["kind"].endswith("swap")} == {
+    assert {
+        (r["number"], r["from"], r["to"]) for r in whole.rows if r["kind"] in ("handset_swap", "number_sim_change")
+    } == {
         (A, H1, H2),
         (A, S1, S3),
     }

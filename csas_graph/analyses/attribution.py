@@ -31,6 +31,12 @@ def is_placeholder_imei(imei: str | None) -> bool:
     return not imei or len(set(imei)) == 1 or not imei.isdigit()
 
 
+def device_id(imei: str) -> str:
+    """TAC + serial number (the first 14 digits): the 15th is only a check digit, and operators
+    deliver the same handset with a valid, a wrong or no check digit, or as a 16-digit IMEISV."""
+    return imei[:14]
+
+
 class AttributionParams(WindowParams):
     number: Key | None = Field(None, description="The number to attribute (default: every number in the case).")
     min_sims: int = Field(2, ge=2, description="Report handsets in which at least this many SIMs were seen.")
@@ -69,15 +75,16 @@ def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None,
             imei = None
         imsi = e["imsi"] if e["imsi"] in own_imsis[n] else None
         if imei or imsi:
-            seq[n].append({"t": t, "event_id": e["event_id"], "imei": imei, "imsi": imsi})
+            dev = device_id(imei) if imei else None
+            seq[n].append({"t": t, "event_id": e["event_id"], "imei": imei, "dev": dev, "imsi": imsi, "number": n})
     return {"links": links, "seq": seq, "placeholder": placeholder}
 
 
 def transitions(events: list[Row], field: str) -> list[Row]:
-    """Changes of identity in a number's time-ordered events, ordered by first use.
+    """Changes of identity in time-ordered events, ordered by first use.
 
     Each identity is a period (first, last use). Periods sorted by first use; each consecutive
-    pair is a swap at the later one's first use; ``overlap_s`` > 0 means the old identity was
+    pair is a change at the later one's first use; ``overlap_s`` > 0 means the old identity was
     still used after the new one appeared (a dual-SIM phone or a shared handset).
     """
     periods: dict[str, Row] = {}
@@ -85,9 +92,9 @@ def transitions(events: list[Row], field: str) -> list[Row]:
         value = e[field]
         if value is None:
             continue
-        p = periods.setdefault(value, {"value": value, "first": e["t"], "last": e["t"], "ids": []})
+        p = periods.setdefault(value, {"value": value, "first": e["t"], "last": e["t"], "events": []})
         p["last"] = e["t"]
-        p["ids"].append(e["event_id"])
+        p["events"].append(e)
     ordered = sorted(periods.values(), key=lambda p: (p["first"], p["value"]))
     out = []
     for old, new in zip(ordered, ordered[1:], strict=False):
@@ -98,10 +105,24 @@ def transitions(events: list[Row], field: str) -> list[Row]:
                 "at": new["first"],
                 "old_last": old["last"],
                 "overlap_s": max(0, int((old["last"] - new["first"]).total_seconds())),
-                "ids": [old["ids"][-1], new["ids"][0]],
+                "old_events": old["events"],
+                "new_events": new["events"],
+                "ids": [old["events"][-1]["event_id"], new["events"][0]["event_id"]],
             }
         )
     return out
+
+
+def _representative(values: list[str]) -> str:
+    """The most frequent full IMEI among variants of one device (ties: the smallest)."""
+    counts: dict[str, int] = defaultdict(int)
+    for v in values:
+        counts[v] += 1
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def _most_common(values: list[str]) -> str | None:
+    return _representative(values) if values else None
 
 
 def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> AnalysisResult:
@@ -109,36 +130,50 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
 
     Method
     ------
-    From the number's events carrying an IMEI or IMSI (checked against the loader's
-    USED_HANDSET / USED_SIM links), every identity becomes a period (first and last event,
-    event count): rows of kind ``number-handset`` and ``number-sim``. Periods in first-use order
-    give ``handset_swap`` and ``sim_swap`` rows (from, to, at, overlap). ``handset_multi_sim``
-    rows list handsets in which at least ``min_sims`` SIMs were seen, with the numbers that used
-    them. Without ``number`` every number of the case is attributed. Placeholder IMEIs
-    (000000…) are ignored.
+    From events carrying an IMEI or IMSI (checked against the loader's USED_HANDSET /
+    USED_SIM links), every identity becomes a period (first and last event, event count): rows
+    of kind ``number-handset`` and ``number-sim``. A handset is identified by its first 14
+    digits (TAC + serial), so check-digit variants of one IMEI are one handset. Periods in
+    first-use order give ``handset_swap`` rows (a number moved to another handset) and
+    ``number_sim_change`` rows (a number on a new SIM); per handset, the SIMs used in it in
+    first-use order give ``sim_swap`` rows (a new SIM, usually a new number, in the same
+    handset) with the numbers on each side. ``handset_multi_sim`` rows list handsets in which
+    at least ``min_sims`` SIMs were seen. Without ``number`` every number of the case is
+    attributed. Placeholder IMEIs (000000…) are ignored.
 
     Limitations
     -----------
     Identities are only as good as the operator's records: IMEIs are often absent on
-    terminating records, and a handset swap may be a shared or dual-SIM phone (see overlap).
+    terminating records, and a swap may be a shared or dual-SIM phone (see ``overlap_s``).
     Use of a handset does not identify its user.
     """
     keys = None if p.number is None else [p.number]
     ident = _identity_sequences(store, case_id, keys, p)
+    if p.number is not None:
+        imeis = sorted({e["imei"] for e in ident["seq"].get(p.number, []) if e["imei"]})
+        handsets = store.read(cypher.load("analyses/handset_users"), case_id=case_id, imeis=imeis)
+        co_users = sorted({n for h in handsets for n in h["numbers"]} - {p.number})
+        if co_users:
+            ident["seq"].update(_identity_sequences(store, case_id, co_users, p)["seq"])
+    else:
+        handsets = store.read(cypher.load("analyses/multi_sim_handsets"), case_id=case_id, min_sims=p.min_sims)
     rows: list[Row] = []
-    for number in sorted(ident["seq"]):
-        events = ident["seq"][number]
-        for kind, field in (("number-handset", "imei"), ("number-sim", "imsi")):
+    subjects = sorted(ident["seq"]) if p.number is None else [p.number]
+    for number in subjects:
+        events = ident["seq"].get(number, [])
+        for kind, field in (("number-handset", "dev"), ("number-sim", "imsi")):
             per: dict[str, list[Row]] = defaultdict(list)
             for e in events:
                 if e[field]:
                     per[e[field]].append(e)
             for value, evs in per.items():
+                variants = sorted({e["imei"] for e in evs}) if field == "dev" else []
                 rows.append(
                     {
                         "kind": kind,
                         "number": number,
-                        "imei": value if field == "imei" else None,
+                        "imei": _representative([e["imei"] for e in evs]) if field == "dev" else None,
+                        "imei_variants": variants,
                         "imsi": value if field == "imsi" else None,
                         "first": iso(evs[0]["t"]),
                         "last": iso(evs[-1]["t"]),
@@ -146,25 +181,49 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
                         **evidence(e["event_id"] for e in evs),
                     }
                 )
-        for kind, field in (("handset_swap", "imei"), ("sim_swap", "imsi")):
+        for kind, field in (("handset_swap", "dev"), ("number_sim_change", "imsi")):
             for tr in transitions(events, field):
                 rows.append(
                     {
                         "kind": kind,
                         "number": number,
-                        "from": tr["from"],
-                        "to": tr["to"],
+                        "from": _representative([e["imei"] for e in tr["old_events"]])
+                        if field == "dev"
+                        else tr["from"],
+                        "to": _representative([e["imei"] for e in tr["new_events"]]) if field == "dev" else tr["to"],
                         "first": iso(tr["at"]),
                         "last": iso(tr["old_last"]),
                         "overlap_s": tr["overlap_s"],
                         **evidence(tr["ids"]),
                     }
                 )
-    if p.number is None:
-        handsets = store.read(cypher.load("analyses/multi_sim_handsets"), case_id=case_id, min_sims=p.min_sims)
-    else:
-        imeis = sorted({e["imei"] for e in ident["seq"].get(p.number, []) if e["imei"]})
-        handsets = store.read(cypher.load("analyses/handset_users"), case_id=case_id, imeis=imeis)
+    # per handset: the SIMs put into it, in order of first use
+    by_device: dict[str, list[Row]] = defaultdict(list)
+    for evs in ident["seq"].values():
+        for e in evs:
+            if e["dev"] and e["imsi"]:
+                by_device[e["dev"]].append(e)
+    mine = {e["dev"] for e in ident["seq"].get(p.number or "", []) if e["dev"]}
+    for dev in sorted(by_device):
+        if p.number is not None and dev not in mine:
+            continue
+        evs = sorted(by_device[dev], key=lambda e: (e["t"], e["event_id"]))
+        for tr in transitions(evs, "imsi"):
+            rows.append(
+                {
+                    "kind": "sim_swap",
+                    "number": p.number,
+                    "imei": _representative([e["imei"] for e in evs]),
+                    "from": tr["from"],
+                    "to": tr["to"],
+                    "from_number": _most_common([e["number"] for e in tr["old_events"]]),
+                    "to_number": _most_common([e["number"] for e in tr["new_events"]]),
+                    "first": iso(tr["at"]),
+                    "last": iso(tr["old_last"]),
+                    "overlap_s": tr["overlap_s"],
+                    **evidence(tr["ids"]),
+                }
+            )
     for h in handsets:
         if len(h["sims"]) >= p.min_sims and not h["placeholder"] and not is_placeholder_imei(h["imei"]):
             ids = [e["event_id"] for n in h["numbers"] for e in ident["seq"].get(n, []) if e["imei"] == h["imei"]]
@@ -175,11 +234,18 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
                     "imei": h["imei"],
                     "sims": h["sims"],
                     "numbers": h["numbers"],
-                    "events": len(ids),
+                    "events": len(set(ids)),
                     **evidence(ids),
                 }
             )
-    order = {"number-handset": 0, "number-sim": 1, "handset_swap": 2, "sim_swap": 3, "handset_multi_sim": 4}
+    order = {
+        "number-handset": 0,
+        "number-sim": 1,
+        "handset_swap": 2,
+        "number_sim_change": 3,
+        "sim_swap": 4,
+        "handset_multi_sim": 5,
+    }
     rows.sort(
         key=lambda r: (
             order[r["kind"]],
@@ -299,7 +365,7 @@ def _handsets_by_number(store: GraphStore, case_id: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     for link in store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=None):
         if link["kind"] == "number-handset" and not link["placeholder"] and not is_placeholder_imei(link["imei"]):
-            out[link["number"]].add(link["imei"])
+            out[link["number"]].add(device_id(link["imei"]))
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from itertools import combinations
 from typing import Any
@@ -111,6 +111,13 @@ class CoLocationParams(SupernodeParams):
     window_minutes: float = Field(15, gt=0, le=24 * 60, description="Sightings within ±Δt minutes count as together.")
     gap_minutes: float = Field(60, ge=0, description="Hits no more than this apart merge into one episode.")
     min_strength: int = Field(1, ge=1, description="Drop episodes where either phone has fewer supporting events.")
+    routine_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="An episode is routine when a phone has at least this share of its sightings at that place.",
+    )
+    exclude_routine: bool = Field(False, description="Drop routine episodes (shared home, workplace).")
     limit: int = Field(1000, ge=1, le=100_000, description="Most episodes listed.")
 
 
@@ -123,7 +130,10 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     or at cells whose sites lie within ``radius_m`` (an unresolved cell only matches its own
     CGI). Hits of one pair no more than ``gap_minutes`` apart are merged into an episode with
     start, end, cells, supporting events per side and ``strength`` = the smaller side's count
-    (both phones must be there). Episodes are ranked by strength, support, then start. For a
+    (both phones must be there). ``place_share_a/b`` is the share of each phone's sightings in
+    the window at the episode's place (its cells and co-sited cells); an episode is ``routine``
+    when either share reaches ``routine_share`` (a shared home or workplace rather than a
+    meeting) and ``exclude_routine`` drops those. Episodes are ranked by strength, support, then start. For a
     set of targets every pair is examined; with one target (or ``with_anyone``) every number
     sighted near that target's sightings is.
 
@@ -153,11 +163,19 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
                     pairs.append((t, o))
     else:
         pairs = list(combinations(targets, 2))
+    # place shares are only known for numbers whose every sighting in the window was fetched
+    cell_counts = {n: Counter(s["cell"] for s in sightings[n]) for n in targets}
     rows = []
     for a, b in pairs:
         for ep in merge_episodes(find_hits(sightings[a], sightings[b], cells, p.radius_m, delta), gap):
             row = episode_row(a, b, ep, cells, tz)
-            if row["strength"] >= p.min_strength:
+            if row["strength"] < p.min_strength:
+                continue
+            place = {c for cell in row["cells"] for c in cells.near_cell(cell, p.radius_m)}
+            shares = [_share(cell_counts.get(n), place) for n in (a, b)]
+            row["place_share_a"], row["place_share_b"] = shares
+            row["routine"] = any(x is not None and x >= p.routine_share for x in shares)
+            if not (p.exclude_routine and row["routine"]):
                 rows.append(row)
     rows.sort(key=lambda r: (-r["strength"], -r["support"], r["start"], r["a"], r["b"]))
     return AnalysisResult(
@@ -168,6 +186,13 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
         excluded=excluded_list(excluded),
         extra={"episodes_found": len(rows), "pairs_examined": len(pairs), "timezone": str(tz)},
     )
+
+
+def _share(counts: Counter[str] | None, place: set[str]) -> float | None:
+    """The share of a number's sightings that fall at ``place`` (None when not known)."""
+    if not counts:
+        return None
+    return round(sum(counts[c] for c in place) / sum(counts.values()), 4)
 
 
 def _sightings_near(
