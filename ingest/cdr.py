@@ -29,12 +29,12 @@ from ingest.chunk import (
     bng_to_wgs84,
     cached_map,
     column,
+    frame_of,
     has,
-    mask_of,
     objectify,
     to_float,
 )
-from ingest.normalise import CellId, cell_from_parts, normalise_imei, normalise_imsi, normalise_number, parse_cell
+from ingest.normalise import cell_from_parts, normalise_imei, normalise_imsi, normalise_number, parse_cell
 from ingest.normalise import parse_duration as _parse_duration
 from ingest.reasons import Reason
 from ingest.source import is_summary
@@ -195,7 +195,7 @@ def _times(
             text = (date + " " + tm).where((tm != "") & (date != ""), "")
         else:
             text = date
-    naive, offset, explicit_utc = parse_naive(text.astype(str), ctx.date_order)
+    naive, offset, explicit_utc = parse_naive(text, ctx.date_order)
     utc, amb, gap = localise(naive, ctx.timezone)
     if ctx.timezone != "UTC" and (explicit_utc.any() or offset.notna().any()):
         # a zone written in the value itself beats the file's rule
@@ -219,7 +219,7 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
         raw = parts[0] + "-" + parts[1] + "-" + parts[2] + "-" + parts[3]
         raw = raw.where(raw != "---", "")
         keyed = pd.Series(list(zip(*[p.tolist() for p in parts], strict=True)), dtype=object)
-        cells: list[CellId] = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))  # type: ignore[misc]
+        cells = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))
     elif has(ctx, f"{end}_cell"):
         raw = column(ctx, chunk, f"{end}_cell")
         mnc_digits = ctx.template.cells.mnc_digits
@@ -229,9 +229,9 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
         return {}
     else:
         return {}
-    cgi = np.array([c.cgi for c in cells], dtype=object)
-    kind = np.array([c.kind for c in cells], dtype=object)
-    rows.flag_masks(np.array([mask_of(c.flags) for c in cells], dtype=np.int64))
+    cgi = cells.attr(lambda c: c.cgi)
+    kind = cells.attr(lambda c: c.kind)
+    rows.flag_masks(cells.masks())
     out: dict[str, Any] = {
         f"{end}_cgi": cgi,
         f"{end}_cell_kind": kind,
@@ -262,8 +262,10 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
         azimuth = to_float(az_raw).to_numpy(copy=True)
         bad_az = ~np.isnan(azimuth) & ((azimuth < 0) | (azimuth > 360))
         azimuth[bad_az] = np.nan
-        is_cell = kind == "cell"
-        rows.flag(is_cell & np.isnan(azimuth), Reason.AZIMUTH_UNKNOWN)
+        # only a described cell (one with a location) can lack an azimuth: a cell whose details
+        # are all blank is simply not described here (the loader resolves it against the cell list)
+        described = (kind == "cell") & ~np.isnan(lat)
+        rows.flag(described & np.isnan(azimuth), Reason.AZIMUTH_UNKNOWN)
     out[f"{end}_azimuth"] = azimuth
     return out
 
@@ -292,16 +294,16 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     vocab = _event_type_of(ctx)
     etype_raw = column(ctx, chunk, "event_type")
     classified = cached_map(etype_raw, lambda v: classify_event(v, vocab, template.default_event_type))
-    etype = np.array([c[0] for c in classified], dtype=object)
-    implied_dir = [c[1] for c in classified]
-    voicemail = np.array([c[2] for c in classified], dtype=bool)
+    etype = classified.attr(lambda c: c[0])
+    implied_dir = classified.attr(lambda c: c[1])
+    voicemail = classified.attr(lambda c: c[2], dtype=bool)
     directions = {**DIRECTION_WORDS, **{k.lower(): v for k, v in template.directions.items()}}
     if has(ctx, "direction"):
         dir_raw = column(ctx, chunk, "direction")
-        recorded = cached_map(dir_raw, lambda v: directions.get(v.strip().lower()))
-        direction = np.array([r or d for r, d in zip(recorded, implied_dir, strict=True)], dtype=object)
+        recorded = cached_map(dir_raw, lambda v: directions.get(v.strip().lower())).attr(lambda r: r)
+        direction = np.where(recorded != None, recorded, implied_dir)  # noqa: E711
     else:
-        direction = np.array(implied_dir, dtype=object)
+        direction = implied_dir
     is_data = etype == "data"
 
     # -- summary rows hidden among full-width rows: blank party plus "Total ..." text --
@@ -315,13 +317,20 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
 
     # -- time (required) --
     start_text, start_utc, start_ok, amb, gap = _times(ctx, chunk, "start")
-    start_blank = (start_text.astype(str).str.strip() == "").to_numpy()
+    start_blank = (start_text == "").to_numpy()
 
     # -- parties --
     a_parties = cached_map(a_raw, lambda v: normalise_number(v, region, identifiers))
     b_raw = column(ctx, chunk, "b_number")
-    b_pairs = pd.Series(list(zip(b_raw.tolist(), voicemail.tolist(), strict=True)), dtype=object)
-    b_parties = cached_map(b_pairs, lambda t: normalise_number(t[0], region, identifiers, t[1]))
+    b_pairs = b_raw.where(~voicemail, "\x00VM" + b_raw)
+    b_parties = cached_map(
+        b_pairs,
+        lambda v: (
+            normalise_number(v[3:], region, identifiers, True)
+            if v.startswith("\x00VM")
+            else normalise_number(v, region, identifiers)
+        ),
+    )
     has_b = has(ctx, "b_number")
 
     missing = blank_a | start_blank | (has_b & (b_raw == "").to_numpy() & ~is_data)
@@ -339,10 +348,10 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
         ),
     )
     for parties, fld, applies in ((a_parties, "a_number", np.ones(n, bool)), (b_parties, "b_number", ~is_data)):
-        bad = np.array([p.reject is not None for p in parties], dtype=bool) & applies
+        bad = parties.attr(lambda p: p.reject is not None, dtype=bool) & applies
         if fld == "b_number" and not has_b:
             continue
-        mangled = bad & np.array([p.reject == Reason.MANGLED_IDENTIFIER.value for p in parties], dtype=bool)
+        mangled = bad & parties.attr(lambda p: p.reject == Reason.MANGLED_IDENTIFIER.value, dtype=bool)
         rows.reject(mangled, Reason.MANGLED_IDENTIFIER, _party_message(parties, label(fld)))
         rows.reject(bad, Reason.BAD_NUMBER, _party_message(parties, label(fld)))
     rows.reject(
@@ -369,9 +378,11 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                 return "bad"
 
         parsed = cached_map(dur_raw, _dur)
-        bad_dur = np.array([p == "bad" for p in parsed], dtype=bool)
+        bad_dur = parsed.attr(lambda p: p == "bad", dtype=bool)
         rows.reject(bad_dur, Reason.BAD_DURATION, lambda i: f"{label('duration')} {dur_raw.iat[i]!r} is not a duration")
-        duration = pd.array([p if isinstance(p, int) else pd.NA for p in parsed], dtype="Int64")
+        seconds = parsed.attr(lambda p: p if isinstance(p, int) else -1, dtype=np.int64)
+        duration = pd.array(seconds, dtype="Int64")
+        duration[seconds < 0] = pd.NA
 
     end_utc = pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]")
     if has(ctx, "end") or has(ctx, "end_date"):
@@ -394,13 +405,13 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
         rows.flag(start_ok.to_numpy(), Reason.TIME_LOCAL_CONVERTED)
 
     # -- parties to a/b (flags only for the columns that matter) --
-    a_key = np.array([p.key for p in a_parties], dtype=object)
-    a_kind = np.array([p.kind for p in a_parties], dtype=object)
-    rows.flag_masks(np.array([mask_of(p.flags) for p in a_parties], dtype=np.int64))
+    a_key = a_parties.attr(lambda p: p.key)
+    a_kind = a_parties.attr(lambda p: p.kind)
+    rows.flag_masks(a_parties.masks())
     if has_b:
-        b_key = np.array([p.key for p in b_parties], dtype=object)
-        b_kind = np.array([p.kind for p in b_parties], dtype=object)
-        b_masks = np.array([mask_of(p.flags) for p in b_parties], dtype=np.int64)
+        b_key = b_parties.attr(lambda p: p.key)
+        b_kind = b_parties.attr(lambda p: p.kind)
+        b_masks = b_parties.masks()
         rows.flag_masks(np.where(is_data, 0, b_masks))
     else:
         b_key = np.full(n, None, dtype=object)
@@ -423,13 +434,13 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     imsi_out = np.full(n, None, dtype=object)
     if has(ctx, "imei"):
         devices = cached_map(column(ctx, chunk, "imei"), normalise_imei)
-        imei_out = np.array([d.imei for d in devices], dtype=object)
-        svn_out = np.array([d.svn for d in devices], dtype=object)
-        rows.flag_masks(np.array([mask_of(d.flags) for d in devices], dtype=np.int64))
+        imei_out = devices.attr(lambda d: d.imei)
+        svn_out = devices.attr(lambda d: d.svn)
+        rows.flag_masks(devices.masks())
     if has(ctx, "imsi"):
         sims = cached_map(column(ctx, chunk, "imsi"), normalise_imsi)
-        imsi_out = np.array([s[0] for s in sims], dtype=object)
-        rows.flag_masks(np.array([mask_of(s[1]) for s in sims], dtype=np.int64))
+        imsi_out = sims.attr(lambda s: s[0])
+        rows.flag_masks(sims.masks(lambda s: s[1]))
 
     # -- cells --
     first = _cells(ctx, chunk, rows, "first")
@@ -441,13 +452,25 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     alive = rows.alive()
     start_iso = _iso_seconds(start_utc)
     charging = column(ctx, chunk, "charging_id").to_numpy(dtype=object)
-    dur_list = [None if pd.isna(d) else int(d) for d in duration]
+    dur_list = duration.to_numpy(dtype=object, na_value=None).tolist()
     eids = np.full(n, None, dtype=object)
     keys = np.zeros(n, dtype=np.uint64)
-    for i in (int(x) for x in np.flatnonzero(alive & ~(is_data & (charging != "")))):
-        eid = event_id(etype[i], a_key[i], b_key[i], start_iso[i], dur_list[i])
-        eids[i] = eid
-        keys[i] = int(eid[:16], 16)
+    todo = np.flatnonzero(alive & ~(is_data & (charging != "")))
+    if len(todo):
+        sha = hashlib.sha256
+        digests = [
+            sha(f"{t}|{a}|{b or ''}|{st}|{'' if d is None else d}".encode()).hexdigest()
+            for t, a, b, st, d in zip(
+                etype[todo].tolist(),
+                a_key[todo].tolist(),
+                b_key[todo].tolist(),
+                start_iso[todo].tolist(),
+                [dur_list[i] for i in todo.tolist()],
+                strict=True,
+            )
+        ]
+        eids[todo] = [h[:24] for h in digests]  # == event_id(...) for each row
+        keys[todo] = np.array([int(h[:16], 16) for h in digests], dtype=np.uint64)
 
     merged_into = np.full(n, None, dtype=object)
 
@@ -459,7 +482,7 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                 state.last_leg_event = eids[i] if alive[i] else state.last_leg_event
             elif item[i] > 1 and alive[i] and state.last_leg_event is not None:
                 merged_into[i] = state.last_leg_event
-                rows.reason[i] = Reason.CALL_LEG.value
+                rows.merge_at(i, Reason.CALL_LEG)
         alive = rows.alive()
 
     # GPRS partials: one session per (subscriber, charging id). A RAT change under one Charging ID
@@ -480,10 +503,10 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                 continue
             merged_into[i] = session.event_id
             if seq_key in session.seqs:
-                rows.reason[i] = Reason.EXACT_DUPLICATE.value
+                rows.merge_at(i, Reason.EXACT_DUPLICATE)
                 continue
             session.seqs.add(seq_key)
-            rows.reason[i] = Reason.GPRS_PARTIAL.value
+            rows.merge_at(i, Reason.GPRS_PARTIAL)
             e = ends[i]
             if not pd.isna(e) and (session.end is None or pd.isna(session.end) or e > session.end):
                 session.end = e
@@ -510,7 +533,7 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
         prior = np.where(found, seen_dir, first_dir)
         for j in np.flatnonzero(dup):
             i = int(cand[j])
-            rows.reason[i] = Reason.EXACT_DUPLICATE.value if prior[j] == cd[j] else Reason.MIRRORED_DUPLICATE.value
+            rows.merge_at(i, Reason.EXACT_DUPLICATE if prior[j] == cd[j] else Reason.MIRRORED_DUPLICATE)
             merged_into[i] = eids[i]
         new = ~dup
         state.seen.add(ck[new], cd[new])
@@ -523,43 +546,41 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
 
     out = rows.outcome_columns()
     time_basis = template.time.time_basis
-    frame = pd.DataFrame(
-        {
-            **out,
-            "event_id": eids,
-            "event_type": etype,
-            "direction": direction,
-            "a_key": a_key,
-            "a_kind": a_kind,
-            "a_raw": _blank_none(a_raw_out.copy()),
-            "b_key": b_key,
-            "b_kind": b_kind,
-            "b_raw": b_raw_out,
-            "start_utc": start_utc.to_numpy(),
-            "start_raw": start_text.to_numpy(dtype=object),
-            "end_utc": end_out.to_numpy(),
-            "duration_s": duration,
-            "tz_source": ctx.timezone,
-            "time_basis": np.where(is_data, time_basis, "start"),
-        }
-    )
-    frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True)
-    frame["end_utc"] = pd.to_datetime(frame["end_utc"], utc=True)
+    columns: dict[str, Any] = {
+        **out,
+        "event_id": eids,
+        "event_type": etype,
+        "direction": direction,
+        "a_key": a_key,
+        "a_kind": a_kind,
+        "a_raw": _blank_none(a_raw_out.copy()),
+        "b_key": b_key,
+        "b_kind": b_kind,
+        "b_raw": b_raw_out,
+        "start_utc": start_utc.array,
+        "start_raw": start_text.to_numpy(dtype=object),
+        "end_utc": end_out.array,
+        "duration_s": duration,
+        "tz_source": ctx.timezone,
+        "time_basis": np.where(is_data, time_basis, "start").astype(object),
+    }
     for end, cols in (("first", first), ("last", last)):
-        frame[f"{end}_cgi"] = cols.get(f"{end}_cgi", np.full(n, None, dtype=object))
-        frame[f"{end}_cell_kind"] = cols.get(f"{end}_cell_kind", np.full(n, None, dtype=object))
-        frame[f"{end}_cell_raw"] = cols.get(f"{end}_cell_raw", np.full(n, None, dtype=object))
-        frame[f"{end}_lat"] = cols.get(f"{end}_lat", np.full(n, np.nan))
-        frame[f"{end}_lon"] = cols.get(f"{end}_lon", np.full(n, np.nan))
-        frame[f"{end}_azimuth"] = cols.get(f"{end}_azimuth", np.full(n, np.nan))
-    frame["imei"] = imei_out
-    frame["imeisv_svn"] = svn_out
-    frame["imsi"] = imsi_out
-    frame["target"] = ctx.target_key
-    frame["charging_id"] = _blank_none(charging.copy())
+        for name in ("cgi", "cell_kind", "cell_raw"):
+            columns[f"{end}_{name}"] = cols.get(f"{end}_{name}", np.full(n, None, dtype=object))
+        for name in ("lat", "lon", "azimuth"):
+            columns[f"{end}_{name}"] = cols.get(f"{end}_{name}", np.full(n, np.nan))
+    columns["imei"] = imei_out
+    columns["imeisv_svn"] = svn_out
+    columns["imsi"] = imsi_out
+    columns["target"] = ctx.target_key
+    columns["charging_id"] = _blank_none(charging.copy())
+    frame = frame_of(columns, n)
     # rejected rows carry no derived values that could be mistaken for data
     if rejected.any():
-        frame.loc[rejected, ["a_key", "b_key", "a_kind", "b_kind"]] = None
+        for name in ("a_key", "b_key", "a_kind", "b_kind"):
+            values = frame[name].to_numpy(dtype=object, copy=True)
+            values[rejected] = None
+            frame[name] = pd.Series(values, dtype=object)
     state.chunk_index += 1
     return objectify(frame, TEXT_COLUMNS)
 

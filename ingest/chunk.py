@@ -6,15 +6,18 @@ precedence), and flags are a bit mask per row turned into ``list[str]`` at the e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from ingest.reasons import FLAGS, MERGES, REJECTS, Outcome, Reason
+from ingest.reasons import FLAGS, Outcome, Reason
 from ingest.template import Template
 
 FLAG_BITS: dict[str, int] = {code.value: 1 << i for i, code in enumerate(sorted(FLAGS))}
@@ -45,6 +48,14 @@ class RawChunk:
     #: reader-level reject (summary_row / malformed_row) per row, or None
     pre_reason: list[str | None]
     pre_message: list[str | None]
+    _columns: list[tuple[str, ...]] | None = None
+    _stripped: dict[int, pd.Series] = field(default_factory=dict)
+
+    def columns(self) -> list[tuple[str, ...]]:
+        """The fields transposed (one tuple per column), computed once. Rows are all full width."""
+        if self._columns is None:
+            self._columns = list(zip(*self.fields, strict=True)) if self.fields else []
+        return self._columns
 
 
 @dataclass
@@ -67,6 +78,31 @@ class FileContext:
         return self.header[idx] if idx is not None and idx < len(self.header) else name
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a block (reference counting still frees everything:
+    the structures built here hold no cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def resumed_gc() -> Iterator[None]:
+    """Inside :func:`paused_gc`, let the collector run again for a block (e.g. around a yield)."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
+
+
 class Rows:
     """Outcome bookkeeping for one chunk of ``n`` rows."""
 
@@ -75,24 +111,35 @@ class Rows:
         self.reason = np.array(chunk.pre_reason, dtype=object)
         self.error = np.array(chunk.pre_message, dtype=object)
         self.flags = np.zeros(self.n, dtype=np.int64)
+        #: True where a reason (reject or merge) is set
+        self.decided = np.array([r is not None for r in chunk.pre_reason], dtype=bool)
+        self.is_reject = self.decided.copy()
         self.chunk = chunk
 
     def rejected(self) -> np.ndarray:
-        return np.array([r is not None and r in REJECTS for r in self.reason], dtype=bool)
+        return self.is_reject.copy()
 
     def alive(self) -> np.ndarray:
-        """Rows not (yet) rejected."""
-        return np.array([r is None for r in self.reason], dtype=bool)
+        """Rows with no reason yet (neither rejected nor merged)."""
+        return ~self.decided
 
     def reject(self, mask: np.ndarray | pd.Series, code: Reason, message: Callable[[int], str] | str) -> None:
-        mask = np.asarray(mask, dtype=bool) & np.array([r is None for r in self.reason], dtype=bool)
-        for i in np.flatnonzero(mask):
-            self.reason[i] = code.value
-            self.error[i] = message(int(i)) if callable(message) else message
-
-    def merge(self, mask: np.ndarray, code: Reason) -> None:
-        mask = np.asarray(mask, dtype=bool) & np.array([r is None for r in self.reason], dtype=bool)
+        mask = np.asarray(mask, dtype=bool) & ~self.decided
+        if not mask.any():
+            return
         self.reason[mask] = code.value
+        self.decided |= mask
+        self.is_reject |= mask
+        if callable(message):
+            for i in np.flatnonzero(mask):
+                self.error[i] = message(int(i))
+        else:
+            self.error[mask] = message
+
+    def merge_at(self, i: int, code: Reason) -> None:
+        """Mark row ``i`` as another source of an event already loaded."""
+        self.reason[i] = code.value
+        self.decided[i] = True
 
     def flag(self, mask: np.ndarray | pd.Series, code: Reason) -> None:
         self.flags[np.asarray(mask, dtype=bool)] |= FLAG_BITS[code.value]
@@ -102,43 +149,77 @@ class Rows:
 
     def outcome_columns(self) -> dict[str, Any]:
         outcome = np.full(self.n, Outcome.LOADED.value, dtype=object)
-        for i, r in enumerate(self.reason):
-            if r is None:
-                continue
-            if r in REJECTS:
-                outcome[i] = Outcome.REJECTED.value
-            elif r in MERGES:
-                outcome[i] = Outcome.MERGED.value
-        error = [e if o == Outcome.REJECTED.value else None for e, o in zip(self.error, outcome, strict=True)]
+        outcome[self.decided & ~self.is_reject] = Outcome.MERGED.value
+        outcome[self.is_reject] = Outcome.REJECTED.value
+        error = self.error.copy()
+        error[~self.is_reject] = None
         # a rejected row carries only its reason: flags describe values that were loaded
-        self.flags[outcome == Outcome.REJECTED.value] = 0
+        self.flags[self.is_reject] = 0
+        codes, uniques = pd.factorize(self.flags)
+        # rows with the same flags share one list object: treat the lists as read-only
+        lists = [list(flags_of(int(m))) for m in uniques]
         return {
             "row": np.asarray(self.chunk.lines, dtype=np.int64),
             "outcome": outcome,
-            "reason": list(self.reason),
-            "flags": [list(flags_of(int(m))) for m in self.flags],
+            "reason": self.reason,
+            "flags": [lists[c] for c in codes],
             "error": error,
         }
 
 
 def column(ctx: FileContext, chunk: RawChunk, name: str) -> pd.Series:
-    """The raw strings of a canonical field ('' when the template does not map it)."""
+    """The raw strings of a canonical field, stripped ('' when the template does not map it)."""
     idx = ctx.mapping.get(name)
     n = len(chunk.fields)
     if idx is None:
         return pd.Series([""] * n, dtype=object)
-    return pd.Series([f[idx].strip() if idx < len(f) else "" for f in chunk.fields], dtype=object)
+    if not chunk._stripped:
+        # every mapped column in one C-level pass (itemgetter + zip); values are not stripped here:
+        # every parser strips, once per distinct value
+        idxs = sorted(set(ctx.mapping.values()))
+        if chunk.fields:
+            picked = list(zip(*map(itemgetter(*idxs), chunk.fields), strict=True)) if len(idxs) > 1 else None
+            for j, i in enumerate(idxs):
+                values = picked[j] if picked is not None else [f[i] for f in chunk.fields]
+                chunk._stripped[i] = pd.Series(values, dtype=object)
+        else:
+            for i in idxs:
+                chunk._stripped[i] = pd.Series([], dtype=object)
+    return chunk._stripped[idx].copy(deep=False)
 
 
 def has(ctx: FileContext, name: str) -> bool:
     return name in ctx.mapping
 
 
-def cached_map(series: pd.Series, fn: Callable[[str], Any]) -> list[Any]:
+class Mapped(Sequence[Any]):
+    """Answers computed once per distinct value, spread over the rows by code (no per-row work)."""
+
+    def __init__(self, codes: np.ndarray, answers: list[Any]) -> None:
+        self.codes = codes
+        self.answers = answers
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.answers[self.codes[i]]
+
+    def attr(self, fn: Callable[[Any], Any], dtype: Any = object) -> np.ndarray:
+        """``fn(answer)`` for every row, as an array."""
+        values = np.empty(len(self.answers), dtype=dtype)
+        for i, answer in enumerate(self.answers):
+            values[i] = fn(answer)
+        return values[self.codes] if len(self.codes) else np.empty(0, dtype=dtype)
+
+    def masks(self, fn: Callable[[Any], tuple[str, ...]] = lambda a: a.flags) -> np.ndarray:
+        return self.attr(lambda a: mask_of(fn(a)), dtype=np.int64)
+
+
+def cached_map(series: pd.Series, fn: Callable[[Any], Any]) -> Mapped:
     """Apply ``fn`` once per distinct value and spread the answers back over the rows."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    answers = [fn(u) for u in uniques]
-    return [answers[c] for c in codes]
+    return Mapped(np.asarray(codes), [fn(u) for u in uniques])
 
 
 _TRANSFORMER: Transformer | None = None
@@ -179,9 +260,18 @@ GB_LAT = (49.0, 61.5)
 GB_LON = (-11.0, 2.5)
 
 
+def _float_of(text: Any) -> float:
+    try:
+        return float(str(text).replace(",", "")) if text != "" else np.nan
+    except ValueError:
+        return np.nan
+
+
 def to_float(series: pd.Series) -> pd.Series:
-    cleaned = series.astype(str).str.replace(",", "", regex=False).str.strip()
-    return pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype("float64")
+    """Numbers from text ('' and junk -> NaN; thousands separators allowed), once per distinct value."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    values = np.array([_float_of(u) for u in uniques], dtype="float64")
+    return pd.Series(values[codes] if len(codes) else np.empty(0), index=series.index, dtype="float64")
 
 
 def bng_to_wgs84(easting: pd.Series, northing: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -198,16 +288,34 @@ def bng_to_wgs84(easting: pd.Series, northing: pd.Series) -> tuple[np.ndarray, n
     lat = np.full(len(e), np.nan)
     lon = np.full(len(e), np.nan)
     if in_range.any():
-        x, y = bng_transformer().transform(e[in_range], nth[in_range])
-        lon[in_range] = x
-        lat[in_range] = y
+        # cells repeat: transform each distinct (E, N) once
+        pairs, inverse = np.unique(np.stack([e[in_range], nth[in_range]], axis=1), axis=0, return_inverse=True)
+        x, y = bng_transformer().transform(pairs[:, 0], pairs[:, 1])
+        lon[in_range] = np.asarray(x)[inverse.ravel()]
+        lat[in_range] = np.asarray(y)[inverse.ravel()]
     return lat, lon, present & ~in_range
 
 
 def objectify(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Text columns as Python objects with None for missing (never NaN): the loader passes them on."""
     for name in columns:
-        if name in frame.columns:
+        if name in frame.columns and frame[name].dtype != object:
             values = frame[name].astype(object)
             frame[name] = values.where(values.notna(), None)
     return frame
+
+
+def frame_of(columns: dict[str, Any], n: int) -> pd.DataFrame:
+    """A frame whose object arrays stay object (pandas would otherwise infer Arrow strings, then
+    NaN for None), built without per-column type inference."""
+    out: dict[str, Any] = {}
+    for name, values in columns.items():
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            out[name] = pd.Series(values, dtype=object, copy=False)
+        elif isinstance(values, list):
+            out[name] = pd.Series(values, dtype=object)
+        elif isinstance(values, str) or values is None:
+            out[name] = pd.Series([values] * n, dtype=object)
+        else:
+            out[name] = values
+    return pd.DataFrame(out)

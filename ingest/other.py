@@ -31,6 +31,7 @@ from ingest.chunk import (
     bng_to_wgs84,
     cached_map,
     column,
+    frame_of,
     has,
     mask_of,
     objectify,
@@ -71,7 +72,7 @@ def _dedupe(rows: Rows, keys: list[str | None], state: OtherState) -> None:
         if key is None or not alive[i]:
             continue
         if key in state.seen:
-            rows.reason[i] = Reason.EXACT_DUPLICATE.value
+            rows.merge_at(i, Reason.EXACT_DUPLICATE)
         else:
             state.seen.add(key)
 
@@ -173,7 +174,7 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
     _dedupe(rows, keys, state)
 
     out = rows.outcome_columns()
-    frame = pd.DataFrame(
+    frame = frame_of(
         {
             **out,
             "cgi": cgi,
@@ -198,7 +199,8 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
             "valid_from": valid_from.dt.date.to_numpy(),
             "valid_to": valid_to.dt.date.to_numpy(),
             "location_source": template.location_source,
-        }
+        },
+        rows.n,
     )
     for name in ("valid_from", "valid_to"):
         frame[name] = pd.to_datetime(frame[name], errors="coerce")
@@ -258,29 +260,36 @@ def _gps(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.DataFrame:
+    """ANPR reads, or (a template without a VRM column) a camera list: ``record_type`` says which."""
     rows = Rows(chunk)
     n = rows.n
     label = ctx.column_label
+    camera_list = not has(ctx, "vrm")
     vrm_raw = column(ctx, chunk, "vrm")
     vrm = vrm_raw.str.upper().map(lambda v: _VRM_RE.sub("", v))
-    blank = (vrm == "").to_numpy()
-    _summary(rows, chunk, blank)
-    rows.reject(blank, Reason.MISSING_REQUIRED, f"{label('vrm')} is blank")
     camera = column(ctx, chunk, "camera_id")
+    blank = ((camera if camera_list else vrm) == "").to_numpy()
+    _summary(rows, chunk, blank)
+    if not camera_list:
+        rows.reject(blank, Reason.MISSING_REQUIRED, f"{label('vrm')} is blank")
     rows.reject((camera == "").to_numpy(), Reason.MISSING_REQUIRED, f"{label('camera_id')} is blank")
 
-    if has(ctx, "t"):
+    if camera_list:
+        t_raw = pd.Series([""] * n, dtype=object)
+    elif has(ctx, "t"):
         t_raw = column(ctx, chunk, "t")
     else:
         t_raw = (column(ctx, chunk, "date") + " " + column(ctx, chunk, "time")).str.strip()
-    t_blank = (t_raw == "").to_numpy()
+    t_blank = (t_raw == "").to_numpy() & (not camera_list)
     rows.reject(t_blank, Reason.MISSING_REQUIRED, "read time is blank")
     naive, offset, explicit_utc = parse_naive(t_raw.astype(str), ctx.date_order)
     utc, amb, gap = localise(naive, ctx.timezone)
     if offset.notna().any():
         utc = utc - pd.to_timedelta(offset.fillna(0), unit="m")
     rows.reject(
-        naive.isna().to_numpy(), Reason.BAD_TIMESTAMP, lambda i: f"read time {t_raw.iat[i]!r} is not a date/time"
+        naive.isna().to_numpy() & (not camera_list),
+        Reason.BAD_TIMESTAMP,
+        lambda i: f"read time {t_raw.iat[i]!r} is not a date/time",
     )
     rows.flag(amb, Reason.DST_AMBIGUOUS)
     rows.flag(gap, Reason.DST_NONEXISTENT)
@@ -319,15 +328,21 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
     t_iso = utc.dt.tz_convert(None).to_numpy(dtype="datetime64[s]").astype(str)
     eids: list[str | None] = []
     for i in range(n):
-        if rows.reason[i] is None:
+        if camera_list:
+            eids.append(None)
+        elif rows.reason[i] is None:
             text = f"anpr|{vrm.iat[i]}|{camera.iat[i]}|{t_iso[i]}Z"
             eids.append(hashlib.sha256(text.encode()).hexdigest()[:24])
         else:
             eids.append(None)
-    _dedupe(rows, eids, state)
+    _dedupe(
+        rows,
+        [f"camera|{c}" if rows.reason[i] is None else None for i, c in enumerate(camera)] if camera_list else eids,
+        state,
+    )
     confidence = to_float(column(ctx, chunk, "confidence")).to_numpy()
     out = rows.outcome_columns()
-    frame = pd.DataFrame(
+    frame = frame_of(
         {
             **out,
             "event_id": np.array(
@@ -340,7 +355,7 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
             "camera_lat": lat,
             "camera_lon": lon,
             "camera_name": name,
-            "t_utc": utc.to_numpy(),
+            "t_utc": utc.array,
             "t_raw": t_raw.to_numpy(dtype=object),
             "direction": column(ctx, chunk, "direction").to_numpy(dtype=object),
             "confidence": confidence,
@@ -350,12 +365,13 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
             "colour": column(ctx, chunk, "colour").to_numpy(dtype=object),
             "read_id": column(ctx, chunk, "read_id").to_numpy(dtype=object),
             "tz_source": ctx.timezone,
-        }
+            "record_type": "camera" if camera_list else "read",
+        },
+        rows.n,
     )
-    frame["t_utc"] = pd.to_datetime(frame["t_utc"], utc=True)
     frame.loc[frame["outcome"] == "rejected", "event_id"] = None
     text_cols = ["outcome", "reason", "error", "event_id", "vrm", "vrm_raw", "camera_id", "camera_name", "t_raw"]
-    text_cols += ["direction", "lane", "make", "model", "colour", "read_id", "tz_source"]
+    text_cols += ["direction", "lane", "make", "model", "colour", "read_id", "tz_source", "record_type"]
     for col in ("camera_name", "direction", "lane", "make", "model", "colour", "read_id", "vrm"):
         frame[col] = frame[col].where(frame[col] != "", None)
     return objectify(frame, text_cols)
@@ -387,7 +403,7 @@ def cleanse_subscribers(ctx: FileContext, chunk: RawChunk, state: OtherState) ->
     ]
     _dedupe(rows, keys, state)
     out = rows.outcome_columns()
-    frame = pd.DataFrame(
+    frame = frame_of(
         {
             **out,
             "number_key": np.array([p.key for p in parties], dtype=object),
@@ -398,7 +414,8 @@ def cleanse_subscribers(ctx: FileContext, chunk: RawChunk, state: OtherState) ->
             "postcode": column(ctx, chunk, "postcode").to_numpy(dtype=object),
             "date_of_birth": column(ctx, chunk, "date_of_birth").to_numpy(dtype=object),
             "notes": column(ctx, chunk, "notes").to_numpy(dtype=object),
-        }
+        },
+        rows.n,
     )
     frame.loc[frame["outcome"] == "rejected", ["number_key", "number_kind"]] = None
     cols = ["outcome", "reason", "error", "number_key", "number_kind", "number_raw", "name", "address", "postcode"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from csas_graph.errors import IngestError, TemplateError
 from ingest.cdr import CdrState, cleanse_cdr
-from ingest.chunk import FileContext, RawChunk, transform_description
+from ingest.chunk import FileContext, RawChunk, paused_gc, resumed_gc, transform_description
 from ingest.normalise import normalise_number
 from ingest.reasons import Reason
 from ingest.result import ReadChunk, ReadResult, ReadStream, ReconciliationReport, raw_text
@@ -355,15 +355,27 @@ def _raw_chunks(
         reasons.append(reason)
         messages.append(message)
 
-    for item in rows:
+    # the cyclic garbage collector is paused while a chunk is built (millions of small acyclic
+    # objects would otherwise trigger collections that dominate the cost); never across a yield
+    with paused_gc():
+        for item in rows:
+            if previous is not None:
+                fields = previous[1]
+                if len(fields) == ncols and fields[0]:
+                    lines.append(previous[0])  # the common case: a full-width row
+                    fields_list.append(fields)
+                    reasons.append(None)
+                    messages.append(None)
+                else:
+                    take(previous[0], fields, False)
+                if len(lines) >= chunk_rows:
+                    chunk = RawChunk(lines, fields_list, reasons, messages)
+                    lines, fields_list, reasons, messages = [], [], [], []
+                    with resumed_gc():
+                        yield chunk
+            previous = item
         if previous is not None:
-            take(previous[0], previous[1], False)
-            if len(lines) >= chunk_rows:
-                yield RawChunk(lines, fields_list, reasons, messages)
-                lines, fields_list, reasons, messages = [], [], [], []
-        previous = item
-    if previous is not None:
-        take(previous[0], previous[1], True)
+            take(previous[0], previous[1], True)
     if lines:
         yield RawChunk(lines, fields_list, reasons, messages)
 
@@ -380,7 +392,7 @@ def _date_order(
 
     def evidence(rows: list[list[str]]) -> str | None:
         values = pd.Series([r[i] for r in rows for i in idxs if i < len(r)], dtype=object)
-        return date_order_evidence(values.astype(str))
+        return date_order_evidence(values)
 
     found = evidence(first.fields)
     if found is None and len(first.fields) > 0:
@@ -465,12 +477,13 @@ def _cleansed(
         other_state = OtherState()
     for index, chunk in enumerate(chunks):
         try:
-            if kind == "cdr":
-                frame = cleanse_cdr(ctx, chunk, state)
-            else:
-                from ingest.other import cleanse_other
+            with paused_gc():
+                if kind == "cdr":
+                    frame = cleanse_cdr(ctx, chunk, state)
+                else:
+                    from ingest.other import cleanse_other
 
-                frame = cleanse_other(ctx, chunk, other_state)
+                    frame = cleanse_other(ctx, chunk, other_state)
         except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
             raise IngestError(
                 f"{ctx.file_name}, lines {chunk.lines[0]}-{chunk.lines[-1]}: cannot cleanse:"

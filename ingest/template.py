@@ -257,6 +257,7 @@ class Template(_Strict):
         return out
 
 
+@lru_cache(maxsize=65536)
 def norm_header(text: str) -> str:
     """Header text compared case- and whitespace-insensitively (a BOM is ignored)."""
     return re.sub(r"\s+", " ", str(text).replace("\ufeff", "")).strip().lower()
@@ -370,23 +371,34 @@ class HeaderMatch:
         return not self.missing
 
 
+_SYNONYMS: dict[int, tuple[Template, list[tuple[str, list[str]]], frozenset[str]]] = {}
+
+
+def _normalised_synonyms(template: Template) -> tuple[list[tuple[str, list[str]]], frozenset[str]]:
+    cached = _SYNONYMS.get(id(template))
+    if cached is None or cached[0] is not template:
+        fields = [(name, [norm_header(s) for s in names]) for name, names in template.columns.items()]
+        cached = (template, fields, frozenset(s for _, names in fields for s in names))
+        _SYNONYMS[id(template)] = cached
+    return cached[1], cached[2]
+
+
 def match_header(template: Template, header: list[str]) -> HeaderMatch:
-    synonyms = template.columns
+    fields, all_synonyms = _normalised_synonyms(template)
     normalised = [norm_header(h) for h in header]
     position: dict[str, int] = {}
     for i, h in enumerate(normalised):
         position.setdefault(h, i)
     mapping: dict[str, int] = {}
     recognised: set[int] = set()
-    for name, names in synonyms.items():
+    for name, names in fields:
         for synonym in names:
-            idx = position.get(norm_header(synonym))
+            idx = position.get(synonym)
             if idx is not None and idx not in recognised:
                 mapping[name] = idx
                 recognised.add(idx)
                 break
     # every other header cell that equals some synonym also counts as recognised (hidden duplicates)
-    all_synonyms = {norm_header(s) for names in synonyms.values() for s in names}
     recognised |= {i for i, h in enumerate(normalised) if h in all_synonyms}
     nonblank = [i for i, h in enumerate(normalised) if h]
     score = len(recognised & set(nonblank)) / max(len(nonblank), 1)

@@ -19,7 +19,26 @@ DATETIME_RE = (
     r"\s*(?P<Z>Z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$"
 )
 _EXCEL_RE = re.compile(r"^\d{5}(\.\d+)?$")
-_PARTS_RE = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
+
+
+def _extract(texts: pd.Series, pattern: str) -> pd.DataFrame:
+    """Regex groups as a frame of strings (None where absent), using Arrow's RE2 (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(texts.astype(object).where(texts.notna(), None).tolist(), type=pa.string())
+    struct = pc.extract_regex(arr, pattern)
+    names = [struct.type.field(i).name for i in range(struct.type.num_fields)]
+    out = {}
+    for name in names:
+        values = pc.struct_field(struct, name)
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        out[name] = pd.Series(values.to_numpy(zero_copy_only=False), index=texts.index, dtype=object)
+    return pd.DataFrame(out, index=texts.index)
+
+
+def _num(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").astype("float64")
 
 
 def date_order_evidence(texts: pd.Series) -> str | None:
@@ -28,18 +47,20 @@ def date_order_evidence(texts: pd.Series) -> str | None:
     ``ymd`` when the first part has four digits; ``dmy`` when some first part exceeds 12 (it can only
     be a day); ``mdy`` when some second part exceeds 12. Conflicting evidence returns ``"conflict"``.
     """
-    sample = texts[texts.astype(bool)] if len(texts) else texts
-    if sample.empty:
+    if texts.empty:
         return None
-    parts = sample.str.extract(_PARTS_RE.pattern)
-    parts = parts.dropna()
+    uniques = pd.Series([str(v).strip() for v in pd.unique(texts.to_numpy(dtype=object))], dtype=object)
+    uniques = uniques[uniques != ""]
+    if uniques.empty:
+        return None
+    parts = _extract(uniques, r"^\s*(?P<a>\d{1,4})[/.\-](?P<b>\d{1,2})[/.\-](?P<c>\d{1,4})").dropna()
     if parts.empty:
         return None
-    first = parts[0]
+    first = parts["a"]
     if (first.str.len() == 4).all():
         return "ymd"
-    p1 = pd.to_numeric(first, errors="coerce")
-    p2 = pd.to_numeric(parts[1], errors="coerce")
+    p1 = _num(first)
+    p2 = _num(parts["b"])
     dmy = bool((p1 > 12).any())
     mdy = bool((p2 > 12).any())
     if dmy and mdy:
@@ -51,19 +72,101 @@ def date_order_evidence(texts: pd.Series) -> str | None:
     return None
 
 
+_SHAPE_RE = re.compile(r"^(\d{1,4})([/.\-])(\d{1,2})([/.\-])(\d{2,4})(?:([ T])(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def _format_of(sample: str, order: str) -> str | None:
+    """A strptime format for values shaped like ``sample`` in the given order (fast path only)."""
+    m = _SHAPE_RE.match(sample.strip())
+    if not m:
+        return None
+    p1, s1, _p2, s2, p3, sep, _h, _mi, sec = m.groups()
+    if len(p1) == 4:
+        parts = ["%Y", "%m", "%d"]
+    else:
+        year = "%Y" if len(p3) == 4 else "%y"
+        parts = ["%d", "%m", year] if order != "mdy" else ["%m", "%d", year]
+        if order == "ymd":
+            parts = ["%d", "%m", year]
+    fmt = f"{parts[0]}{s1}{parts[1]}{s2}{parts[2]}"
+    if sep:
+        fmt += f"{sep}%H:%M" + (":%S" if sec is not None else "")
+    return fmt
+
+
+_ISO_SLICES = {
+    "%d/%m/%Y %H:%M:%S": (19, lambda t: f"{t[6:10]}-{t[3:5]}-{t[0:2]}T{t[11:19]}"),
+    "%m/%d/%Y %H:%M:%S": (19, lambda t: f"{t[6:10]}-{t[0:2]}-{t[3:5]}T{t[11:19]}"),
+    "%Y-%m-%d %H:%M:%S": (19, lambda t: f"{t[0:10]}T{t[11:19]}"),
+    "%Y-%m-%dT%H:%M:%S": (19, lambda t: t),
+    "%d/%m/%Y": (10, lambda t: f"{t[6:10]}-{t[3:5]}-{t[0:2]}"),
+    "%m/%d/%Y": (10, lambda t: f"{t[6:10]}-{t[0:2]}-{t[3:5]}"),
+    "%Y-%m-%d": (10, lambda t: t),
+}
+
+
+def _iso_fast(values: list[str], fmt: str) -> np.ndarray | None:
+    """Fixed-width values rearranged to ISO and parsed by numpy in C; None when any value does not
+    fit (then the general path decides, value by value)."""
+    spec = _ISO_SLICES.get(fmt)
+    if spec is None:
+        return None
+    width, rearrange = spec
+    if any(len(v) != width for v in values):
+        return None
+    try:
+        iso = np.array([rearrange(v) for v in values], dtype="datetime64[s]")
+    except ValueError:
+        return None
+    return iso.astype("datetime64[us]")
+
+
 def parse_naive(texts: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse strings to naive timestamps in the given date order.
 
     Returns ``(naive, offset_minutes, explicit_utc)``: ``naive`` is NaT where the text does not
     parse; ``offset_minutes`` the explicit UTC offset written in the text (NaN if none); and
     ``explicit_utc`` True where the text itself says Z/UTC/GMT.
+
+    Method: the shape of the first value gives a strptime format that parses the bulk of the file
+    in C; values that do not fit it (other shapes, zones, fractions, AM/PM, Excel serials) go
+    through the general regex, so a file may mix shapes but never date orders.
     """
     index = texts.index
-    parts = texts.str.extract(DATETIME_RE)
-    p1 = pd.to_numeric(parts["p1"], errors="coerce")
-    p2 = pd.to_numeric(parts["p2"], errors="coerce")
-    p3 = pd.to_numeric(parts["p3"], errors="coerce")
-    four_first = parts["p1"].str.len() == 4
+    texts = texts.fillna("").astype(object)
+    present = (texts != "").to_numpy()
+    naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    offset = pd.Series(np.nan, index=index)
+    explicit_utc = pd.Series(False, index=index)
+    if not present.any():
+        return naive, offset, explicit_utc
+    first = texts[present].iloc[0]
+    fmt = _format_of(first, order)
+    todo = present.copy()
+    if fmt is not None:
+        values = texts[present].tolist()
+        fast_iso = _iso_fast(values, fmt)
+        if fast_iso is not None:
+            naive[present] = fast_iso
+        else:
+            fast = pd.to_datetime(texts[present], format=fmt, errors="coerce").astype("datetime64[us]")
+            naive[present] = fast.to_numpy()
+        todo = present & naive.isna().to_numpy()
+    if todo.any():
+        slow_naive, slow_offset, slow_utc = _parse_general(texts[todo], order)
+        naive[todo] = slow_naive.to_numpy()
+        offset[todo] = slow_offset.to_numpy()
+        explicit_utc[todo] = slow_utc.to_numpy()
+    return naive, offset, explicit_utc
+
+
+def _parse_general(texts: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    index = texts.index
+    parts = _extract(texts, DATETIME_RE)
+    p1 = _num(parts["p1"])
+    p2 = _num(parts["p2"])
+    p3 = _num(parts["p3"])
+    four_first = (parts["p1"].str.len() == 4).fillna(False).astype(bool)
     if order == "ymd":
         year, month, day = p1, p2, p3
     elif order == "mdy":
@@ -75,7 +178,7 @@ def parse_naive(texts: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.
     month = month.where(~four_first, p2)
     day = day.where(~four_first, p3)
     year = year.where(year >= 100, year + np.where(year < 70, 2000, 1900))
-    hour = pd.to_numeric(parts["H"], errors="coerce").fillna(0)
+    hour = _num(parts["H"]).fillna(0)
     ap = parts["AP"].str.upper()
     hour = hour.where(ap.isna() | (hour > 12) | (hour == 0), hour % 12 + np.where(ap == "PM", 12, 0))
     frame = pd.DataFrame(
@@ -84,21 +187,21 @@ def parse_naive(texts: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.
             "month": month,
             "day": day,
             "hour": hour,
-            "minute": pd.to_numeric(parts["M"], errors="coerce").fillna(0),
-            "second": pd.to_numeric(parts["S"], errors="coerce").fillna(0),
+            "minute": _num(parts["M"]).fillna(0),
+            "second": _num(parts["S"]).fillna(0),
         },
         index=index,
     )
     bad = frame[["year", "month", "day"]].isna().any(axis=1) | (frame["hour"] > 23) | (frame["minute"] > 59)
     bad |= frame["second"] > 59
     frame.loc[bad, ["year", "month", "day"]] = np.nan
-    naive = pd.to_datetime(frame.astype("float64"), errors="coerce")
+    naive = pd.to_datetime(frame.astype("float64"), errors="coerce").astype("datetime64[us]")
     fraction = parts["F"]
     if fraction.notna().any():
-        micro = pd.to_numeric(fraction.str.slice(0, 6).str.ljust(6, "0"), errors="coerce").fillna(0)
+        micro = _num(fraction.str.slice(0, 6).str.ljust(6, "0")).fillna(0)
         naive = naive + pd.to_timedelta(micro, unit="us")
     # Excel serial day numbers (days since 1899-12-30)
-    excel = texts.str.match(_EXCEL_RE.pattern) & naive.isna()
+    excel = texts.str.match(_EXCEL_RE.pattern).fillna(False).astype(bool) & naive.isna()
     if excel.any():
         days = pd.to_numeric(texts[excel], errors="coerce")
         naive = naive.copy()

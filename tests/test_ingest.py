@@ -208,7 +208,7 @@ def test_att_layout_legs_merged_and_mmss() -> None:
         assert rows[line]["event_id"] == rows[2]["event_id"]
     assert rows[5]["duration_s"] == 7530  # 125:30, minutes above 59
     assert rows[5]["a_key"] == "+12025550199"  # "(D)" suffix stripped
-    assert "roaming" not in rows[2]["flags"] and "roaming" in rows[6]["flags"]  # home MCC 310 vs 234
+    assert "roaming" in rows[2]["flags"] and "roaming" not in rows[6]["flags"]  # the case is UK: MCC 234 is home
     assert result.report.reasons == {"call_leg": 2}
     assert result.report.date_order == "mdy"
 
