@@ -219,7 +219,7 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
         raw = parts[0] + "-" + parts[1] + "-" + parts[2] + "-" + parts[3]
         raw = raw.where(raw != "---", "")
         keyed = pd.Series(list(zip(*[p.tolist() for p in parts], strict=True)), dtype=object)
-        cells = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))
+        cells = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))  # type: ignore[misc]
     elif has(ctx, f"{end}_cell"):
         raw = column(ctx, chunk, f"{end}_cell")
         mnc_digits = ctx.template.cells.mnc_digits
@@ -270,7 +270,7 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
     return out
 
 
-def _party_message(parties: list[Any], field_label: str) -> Callable[[int], str]:
+def _party_message(parties: Any, field_label: str) -> Callable[[int], str]:
     return lambda i: f"{field_label} {parties[i].message}"
 
 
@@ -452,7 +452,7 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     alive = rows.alive()
     start_iso = _iso_seconds(start_utc)
     charging = column(ctx, chunk, "charging_id").to_numpy(dtype=object)
-    dur_list = duration.to_numpy(dtype=object, na_value=None).tolist()
+    dur_list = duration.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[arg-type]
     eids = np.full(n, None, dtype=object)
     keys = np.zeros(n, dtype=np.uint64)
     todo = np.flatnonzero(alive & ~(is_data & (charging != "")))

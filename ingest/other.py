@@ -102,7 +102,7 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
 
     if has(ctx, "cgi"):
         cgi_raw = column(ctx, chunk, "cgi")
-        parsed: list[CellId] = cached_map(cgi_raw, lambda v: parse_cell(v, home, template.cells.mnc_digits))
+        parsed: Any = cached_map(cgi_raw, lambda v: parse_cell(v, home, template.cells.mnc_digits))
     else:
         cgi_raw = pd.Series([""] * n, dtype=object)
         parsed = [CellId(None, None)] * n
@@ -112,7 +112,7 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
     if any(has(ctx, f) for f in ("mcc", "ci")):
         sector = column(ctx, chunk, "sector") if not opencellid else pd.Series([""] * n, dtype=object)
         keyed = pd.Series(list(zip(*[c.tolist() for c in comps], sector.tolist(), strict=True)), dtype=object)
-        from_parts: list[CellId] = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))  # type: ignore[misc]
+        from_parts: Any = cached_map(keyed, lambda t: cell_from_parts(*t, home_mccs=home))  # type: ignore[misc]
         parsed = [p if p.cgi else q for p, q in zip(parsed, from_parts, strict=True)]
     cgi = np.array([p.cgi for p in parsed], dtype=object)
     blank = np.array([c is None for c in cgi], dtype=bool)
