@@ -91,7 +91,10 @@ def movement(store: GraphStore, case_id: str, params: ExportParams) -> list[dict
 def _edge(row: dict[str, Any]) -> dict[str, Any]:
     props = plain(row["props"])
     props.pop("case_id", None)
-    return {"rel": row["rel"], "source": row["source"], "target": row["target"], **props}
+    for reserved in ("rel", "source", "target"):  # e.g. CALLED.target: the number dialled, as recorded
+        if reserved in props:
+            props[f"{reserved}_recorded"] = props.pop(reserved)
+    return {**props, "rel": row["rel"], "source": row["source"], "target": row["target"]}
 
 
 def plain(value: Any) -> Any:
@@ -111,7 +114,8 @@ def edge_id(edge: dict[str, Any]) -> str:
     """A stable id per edge: the event id (plus role for sightings), else type and ends."""
     if edge.get("event_id"):
         role = f":{edge['role']}" if edge.get("role") else ""
-        return f"{edge['rel']}:{edge['event_id']}{role}"
+        party = f":{edge['party']}" if edge.get("party") else ""  # a sighting is per event, role and party
+        return f"{edge['rel']}:{edge['event_id']}{role}{party}"
     return f"{edge['rel']}:{edge['source']}->{edge['target']}"
 
 

@@ -8,7 +8,7 @@ CALL () {
   MATCH (n:Cell {case_id: $case_id})
   RETURN 'Cell' AS label, n.key AS key,
          n {.cgi, .kind, .resolved, .azimuth, .beamwidth, .technology, .site_name, .address, .postcode,
-            .valid_from, .valid_to, .roaming, .source_sha256,
+            .valid_from, .valid_to, .roaming, source_sha256: coalesce(n.source_sha256, n.src_sha256),
             lat: n.location.latitude, lon: n.location.longitude} AS props
   UNION ALL
   MATCH (n:Handset {case_id: $case_id})
@@ -25,7 +25,7 @@ CALL () {
          n {.name, .direction, lat: n.location.latitude, lon: n.location.longitude} AS props
   UNION ALL
   MATCH (n:Person {case_id: $case_id})
-  RETURN 'Person' AS label, n.key AS key, n {.name, .address, .source_sha256} AS props
+  RETURN 'Person' AS label, n.key AS key, n {.name, .address, source_sha256: coalesce(n.source_sha256, n.src_sha256)} AS props
 }
 RETURN label + ':' + key AS id, label, key, props
 ORDER BY label, key
