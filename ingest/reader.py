@@ -260,8 +260,11 @@ def _locate_header(
         if len(described) == 3:
             break
     header = max(best_overall, key=lambda t: (t[0], sum(1 for f in t[3] if f.strip())))[3]
-    kind = best_overall[0][2].template.kind
-    skeleton = _write_skeleton(info, header, kind, best_overall[0][2].template)
+    best_match = best_overall[0][2]
+    # a weak best guess says little about the kind: call data is what arrives most often
+    kinds = {t.template.kind for _, _, t, _ in best_overall}
+    kind = best_match.template.kind if best_match.score >= 0.5 or len(kinds) == 1 else "cdr"
+    skeleton = _write_skeleton(info, header, kind, best_match.template if kind == best_match.template.kind else None)
     what = "the given template does not fit" if explicit else "no template fits"
     raise LayoutError(
         f"{name}: {what}: no header row with every required field among the first {MAX_PREAMBLE_ROWS} rows."
