@@ -28,7 +28,7 @@ from csas_graph.synth.calendar import case_days, epoch, local_midnight_utc
 from csas_graph.synth.ids import national
 from csas_graph.synth.population import Population, build_population, drop_quiet, make_events, routine_events
 from csas_graph.synth.problems import SUMMARY_IN, add_legs, inject, patch
-from csas_graph.synth.rows import background_rows, file_for, gprs_rows, layout_for, perspective_rows
+from csas_graph.synth.rows import background_rows, file_for, gprs_rows, layout_for, objects, perspective_rows
 from csas_graph.synth.scenarios import (
     apply_windows,
     plant_burners,
@@ -52,6 +52,8 @@ TEMPLATES = {
     "e": "att_cdr",
     "f": "plain_opaque",
 }
+#: semantic row columns kept after a file is written (what truth.py needs)
+KEEP_FOR_TRUTH = ["eid", "row_kind", "inject", "persp", "a", "b", "t", "dur", "first", "last", "loc", "dst", "imei"]
 PLAIN_TEMPLATE_FILE = "f_plain_opaque.template.yaml"
 PLAIN_TEMPLATE = """\
 # User template for f_plain_opaque.csv: a plain CSV whose parties are anonymised ids, not numbers.
@@ -190,18 +192,22 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
 
     note("rows per layout")
     prow = perspective_rows(ev, pop, town, rngs[9])
-    prow["dst"] = np.where(prow["tag"] == "dst_amb", "amb", np.where(prow["tag"] == "dst_gap", "gap", ""))
-    prow["layout"] = layout_for(pop, prow["persp"].to_numpy(), prow["t"].to_numpy())
+    tag = prow["tag"].to_numpy()
+    objects(
+        prow,
+        {
+            "dst": np.where(tag == "dst_amb", "amb", np.where(tag == "dst_gap", "gap", "")),
+            "layout": layout_for(pop, prow["persp"].to_numpy(), prow["t"].to_numpy()),
+        },
+    )
     grows = gprs_rows(sessions, pop, town, rngs[10])
-    grows["layout"] = "d"
+    objects(grows, {"layout": np.full(len(grows), "d", dtype=object)})
     midnight = local_midnight_utc(case_days())
     frows = background_rows(rngs[11], pop, town, max(200, int(0.12 * rows)), midnight)
     frows["eid"] = np.arange(len(frows)) + len(ev) + len(sessions) + 1_000_000
-    frows["layout"] = "f"
+    objects(frows, {"layout": np.full(len(frows), "f", dtype=object)})
     all_rows = pd.concat([prow, grows, frows], ignore_index=True)
-    all_rows["file"] = file_for(pop, all_rows["layout"].to_numpy(), all_rows["persp"].to_numpy())
-    for col in ("kind", "tag", "imei", "imsi", "loc", "loc_str", "dst", "layout", "file"):
-        all_rows[col] = all_rows[col].to_numpy(dtype=object)  # plain objects: no Arrow round trips
+    objects(all_rows, {"file": file_for(pop, all_rows["layout"].to_numpy(), all_rows["persp"].to_numpy())})
 
     ph = pop.phones
     covered = ph["covered"].to_numpy()
@@ -222,13 +228,15 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
             lr = add_legs(lr, inj_rng)
             lr = lr.sort_values(["file", "t", "persp", "eid", "seq"], kind="stable").reset_index(drop=True)
         lr = inject(layout, lr, inj_rng, protected, covered, kind, missing_mask)
-        for k, fname in enumerate(sorted(lr["file"].unique())):
-            fr = lr.loc[lr["file"] == fname].reset_index(drop=True)
+        groups = lr.groupby("file", sort=True).indices
+        for k, fname in enumerate(sorted(groups)):
+            fr = lr.iloc[groups[fname]].reset_index(drop=True)
             f = _cdr_file(layout, fname, fr, lookup, pop, fmt_rng, opaque, seed)
             if layout in SUMMARY_IN and k == 0:  # one summary row per layout (the first raw CSP file)
                 f.trailer = [[f"Total records: {len(f.text)}"] + [""] * (len(f.text.columns) - 1)]
             _write(out, f)
-            f.text = f.text.iloc[:0]
+            f.text = pd.DataFrame(columns=f.text.columns)  # a fresh frame: a slice would pin the text
+            f.rows = fr[KEEP_FOR_TRUTH].copy()
             world.files.append(f)
         note(f"layout {layout}: {len(lr):,} rows")
     from csas_graph.synth.other_files import anpr_files, cell_files, subscriber_file

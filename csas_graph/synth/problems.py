@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csas_graph.synth.calendar import local_parts
+from csas_graph.synth.rows import objects
 
 #: injections per layout: code -> count
 PLAN: dict[str, dict[str, int]] = {
@@ -102,8 +103,14 @@ def inject(
     """Apply the plan for one layout to its semantic rows; returns rows with ``inject``,
     ``copy_of`` and ``row_kind`` columns (copies inserted after their originals)."""
     rows = rows.reset_index(drop=True)
-    rows["inject"] = ""
-    rows["row_kind"] = np.where(rows["seq"].to_numpy() > 1, "leg" if layout == "e" else "partial", "event")
+    kind_of_extra = "leg" if layout == "e" else "partial"
+    objects(
+        rows,
+        {
+            "inject": np.full(len(rows), "", dtype=object),
+            "row_kind": np.where(rows["seq"].to_numpy() > 1, kind_of_extra, "event"),
+        },
+    )
     plan = PLAN.get(layout, {})
     if not plan:
         return rows

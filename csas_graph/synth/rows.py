@@ -104,13 +104,27 @@ def _place(rows: pd.DataFrame, pop: Population, town: Town, rng: np.random.Gener
     ph = pop.phones
     swap_t = ph["swap_t"].to_numpy()[persp]
     imei = np.where((swap_t >= 0) & (t >= swap_t), ph["imei2"].to_numpy()[persp], ph["imei"].to_numpy()[persp])
-    rows = rows.assign(first=first, last=last, imei=imei, imsi=ph["imsi"].to_numpy()[persp])
-    rows["loc"] = "cell"
-    rows["loc_str"] = ""
-    rows["dst"] = ""
-    rows["seq"] = 1
-    rows["charging"] = 0
-    return rows.drop(columns=["forced", "forced_last"])
+    n = len(rows)
+    rows = rows.assign(first=first, last=last, seq=1, charging=0)
+    rows = rows.drop(columns=["forced", "forced_last"])
+    text = {
+        "imei": imei,
+        "imsi": ph["imsi"].to_numpy()[persp],
+        "loc": np.full(n, "cell", dtype=object),
+        "loc_str": np.full(n, "", dtype=object),
+        "dst": np.full(n, "", dtype=object),
+    }
+    for col in ("kind", "tag"):
+        text[col] = rows[col].to_numpy(dtype=object)
+    return objects(rows, text)
+
+
+def objects(frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Set text columns as plain Python objects (pandas would otherwise convert them to Arrow
+    strings, and every later ``to_numpy`` would convert them back)."""
+    for name, values in columns.items():
+        frame[name] = pd.Series(np.asarray(values, dtype=object), dtype=object, index=frame.index)
+    return frame
 
 
 def gprs_rows(sessions: pd.DataFrame, pop: Population, town: Town, rng: np.random.Generator) -> pd.DataFrame:
@@ -157,7 +171,7 @@ def gprs_rows(sessions: pd.DataFrame, pop: Population, town: Town, rng: np.rando
     rows["seq"] = seq
     rows["charging"] = 40_000_000 + sessions.index.to_numpy()[sid2] * 7 % 90_000_000
     # the GPRS layout carries IMEISV: the 14 IMEI digits plus a 2-digit software version
-    rows["imei"] = rows["imei"].str[:14] + "03"
+    rows = objects(rows, {"imei": np.array([x[:14] + "03" for x in rows["imei"]], dtype=object)})
     return rows
 
 

@@ -159,9 +159,9 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
         ("xl/styles.xml", _STYLES.encode()),
     ]
     parts += [(f"xl/worksheets/sheet{k + 1}.xml", _sheet_xml(frame)) for k, (_, frame) in enumerate(sheets)]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, data in parts:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
+            zf.writestr(info, data, compresslevel=1)
