@@ -462,8 +462,6 @@ def test_ingest_read_gives_truths_counts(case: tuple[Path, dict[str, Any]]) -> N
     mismatches = []
     for name in truth["import_order"]:
         f = truth["files"][name]
-        if name == "anpr_cameras.csv":
-            continue  # a camera list is read together with the reads (cameras=)
         kwargs: dict[str, Any] = {}
         if name.startswith("f_"):
             kwargs["template_file"] = folder / "f_plain_opaque.template.yaml"

@@ -228,7 +228,7 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
             lr = add_legs(lr, inj_rng)
             lr = lr.sort_values(["file", "t", "persp", "eid", "seq"], kind="stable").reset_index(drop=True)
         lr = inject(layout, lr, inj_rng, protected, covered, kind, missing_mask)
-        groups = lr.groupby("file", sort=True).indices
+        groups = {str(name): idx for name, idx in lr.groupby("file", sort=True).indices.items()}
         for k, fname in enumerate(sorted(groups)):
             fr = lr.iloc[groups[fname]].reset_index(drop=True)
             f = _cdr_file(layout, fname, fr, lookup, pop, fmt_rng, opaque, seed)
