@@ -84,9 +84,19 @@ def record_run(store: GraphStore, result: AnalysisResult, user: str) -> str:
         result_hash=result.hash,
         row_count=len(result.rows),
         result_json=canonical_json(result.as_dict()),
+        columns=result_columns(result.rows),
         software_version=__version__,
     )
     return run_id
+
+
+def result_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Column names in the order the analysis returned them (canonical JSON sorts them)."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
 
 
 def run_and_record(
@@ -111,6 +121,7 @@ class AnalysisRun:
     result_hash: str
     row_count: int
     result: dict[str, Any]
+    columns: list[str] = field(default_factory=list)
 
     def as_dict(self, with_result: bool = False) -> dict[str, Any]:
         data = {
@@ -145,6 +156,7 @@ def get_run(store: GraphStore, run_id: str) -> AnalysisRun:
         result_hash=r["result_hash"],
         row_count=int(r.get("row_count") or 0),
         result=json.loads(r["result_json"]) if r.get("result_json") else {},
+        columns=list(r.get("columns") or []),
     )
 
 

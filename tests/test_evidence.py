@@ -222,6 +222,8 @@ def test_number_a_is_in_the_results(store: GraphStore, case_id: str) -> None:
     _, users, _, exhibit = _exhibit(store, case_id)
     html = render_exhibit(store, exhibit.exhibit_id, user=users.author, pdf=False).html
     assert re.search(rf"<td>{re.escape(A)}</td>", html)
+    # columns keep the analysis' order, although the stored result is canonical (sorted) JSON
+    assert "<th>caller</th><th>callee</th><th>calls</th><th>evidence</th>" in html
 
 
 def _pdf_text(pdf: bytes) -> str:

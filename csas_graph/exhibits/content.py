@@ -21,7 +21,7 @@ from csas_graph.cases import get_case
 from csas_graph.exhibits import adapters
 from csas_graph.exhibits.model import Exhibit
 from csas_graph.graph_store import GraphStore
-from csas_graph.runs import AnalysisRun, get_run, source_files
+from csas_graph.runs import AnalysisRun, get_run, result_columns, source_files
 from ingest.reasons import MERGES, REJECTS, Reason
 
 #: the limitation statements every exhibit carries (FSR-C-135 uncertainty; College of Policing wording)
@@ -214,7 +214,7 @@ def _rules(timezone: str, cell_lists: list[dict[str, Any]]) -> list[str]:
 def _analysis(store: GraphStore, run: AnalysisRun, max_rows: int) -> dict[str, Any]:
     spec = adapters.analysis_spec(run.analysis)
     rows = run.result.get("rows", [])
-    columns = _columns(rows)
+    columns = run.columns or result_columns(rows)
     evidence = sorted({e for r in rows for e in (r.get("evidence") or [])})
     return {
         "run_id": run.run_id,
@@ -234,14 +234,6 @@ def _analysis(store: GraphStore, run: AnalysisRun, max_rows: int) -> dict[str, A
         "sources": [s["sha256"] for s in run.data_state.get("sources", [])],
         "cells": _event_cells(store, run.case_id, evidence),
     }
-
-
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    seen: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            seen.setdefault(key, None)
-    return list(seen)
 
 
 def _cell(value: Any) -> str:

@@ -11,7 +11,7 @@ import math
 from html import escape
 from typing import Any
 
-WIDTH, HEIGHT, PAD = 640, 400, 40
+WIDTH, HEIGHT, PAD = 640, 400, 50
 #: wedge radius in pixels: deliberately fixed; the drawn size means nothing
 WEDGE_PX = 22
 DEFAULT_BEAMWIDTH = 65.0
