@@ -41,11 +41,12 @@ def test_graphml_round_trips_through_networkx(store: GraphStore, case) -> None: 
     graph = nx.read_graphml(io.BytesIO(export.content), force_multigraph=True)
     assert isinstance(graph, nx.MultiDiGraph)
     assert graph.number_of_nodes() == NODES and graph.number_of_edges() == EVENTS + LINKS
-    assert f"Number:{A}" in graph and graph.nodes[f"Number:{A}"]["type"] == "Number"
+    assert f"Number:{A}" in graph and graph.nodes[f"Number:{A}"]["node_type"] == "Number"
     cell = graph.nodes["Cell:234-10-100-1001@2024-01-01"]
     assert cell["label"] == "Bull Ring" and cell["lat"] == pytest.approx(52.48) and cell["azimuth"] == 120.0
-    calls = [d for _, _, d in graph.edges(data=True) if d["type"] == "CALLED"]
-    assert len(calls) == 4 and all(d["src_sha256"] == files["cdr"] for d in calls)
+    calls = [d for _, _, d in graph.edges(data=True) if d["relationship"] == "CALLED"]
+    assert len(calls) == 4 and all(d["src_sha256"] == files["cdr"] and d["weight"] == 1.0 for d in calls)
+    assert sorted(d["event_type"] for d in calls) == ["sms", "voice", "voice", "voice"]
     keys = {k for _, _, k in graph.edges(keys=True)}
     assert f"CALLED:{'e' * 23}1" in keys and f"SEEN_AT:{'e' * 23}1:first" in keys
     assert export.filename == f"{case_id}.graphml" and export.media_type == FORMATS["graphml"][0]

@@ -2,7 +2,9 @@
 
 Every node of the case and every event (one edge per call, sighting or ANPR read, keyed by its
 event id) and link; attributes are scalars of one type per key, as Gephi requires. ``label`` is
-the attribute Gephi shows. The evidence trail rides along: ``src_sha256``, ``src_row`` and all
+the attribute Gephi shows, ``weight`` 1.0 per event (Gephi sums it when it merges parallel edges),
+``node_type``/``relationship`` the CSAS label and relationship type, ``event_type`` voice/sms/….
+The evidence trail rides along: ``src_sha256``, ``src_row`` and all
 ``sources`` (``;``-separated ``sha256:row``).
 """
 
@@ -24,13 +26,16 @@ def build_graph(data: CaseData) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph(name=f"CSAS-graph case {data.case_id}")
     for node_id, node in data.nodes.items():
         attrs = {k: _scalar(k, v) for k, v in node.items() if k not in {"id"}}
-        attrs["type"] = attrs.pop("label")
+        attrs["node_type"] = attrs.pop("label")
         attrs["label"] = display_label(node)
         graph.add_node(node_id, **{k: v for k, v in attrs.items() if v is not None})
     for edge in data.edges:
-        attrs = {k: _scalar(k, v) for k, v in edge.items() if k not in {"source", "target"}}
-        attrs["type"] = attrs.pop("rel")
-        attrs["label"] = attrs["type"]
+        attrs = {k: _scalar(k, v) for k, v in edge.items() if k not in {"source", "target", "type"}}
+        # names Gephi reads: label, weight (parallel edges merge by summing it); 'type' is avoided
+        attrs["relationship"] = attrs.pop("rel")
+        attrs["event_type"] = _scalar("type", edge.get("type"))
+        attrs["label"] = attrs["relationship"]
+        attrs["weight"] = 1.0
         graph.add_edge(
             edge["source"], edge["target"], key=edge_id(edge), **{k: v for k, v in attrs.items() if v is not None}
         )
