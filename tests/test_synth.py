@@ -345,13 +345,36 @@ def test_successor_burners_share_contacts_and_do_not_overlap(case: tuple[Path, d
             if not pd.isna(t):
                 active.setdefault(x, []).append(t)
                 active.setdefault(y, []).append(t)
-    assert len(truth["successors"]) == 2
+    assert len(truth["successors"]) == 3  # two burner hand-overs and the SIM swap to a new number
     for s in truth["successors"]:
         old, new = contacts[s["old"]], contacts[s["new"]]
         assert len(old & new) / len(old | new) >= 0.6, s
         assert max(active[s["old"]]) < min(active[s["new"]])
         assert min(active[s["new"]]).date().isoformat() == s["switch_date"]
-        assert (max(active[s["new"]]) - min(active[s["new"]])).days <= 10
+    burners = truth["successors"][:2]
+    for s in burners:  # short lives: about ten days each
+        for number in (s["old"], s["new"]):
+            assert (max(active[number]) - min(active[number])).days <= 10
+    assert burners[0]["new"] == burners[1]["old"]
+    sim = truth["sim_swaps"][0]
+    assert (sim["old_number"], sim["new_number"]) == (truth["successors"][2]["old"], truth["successors"][2]["new"])
+
+
+def test_group_members_share_no_outside_contact(case: tuple[Path, dict[str, Any]]) -> None:
+    """The group is separable: no number outside it talks to two or more of its members."""
+    folder, truth = case
+    group = set(truth["group"])
+    members_of: dict[str, set[str]] = {}
+    for name in truth["files"]:
+        if name.startswith(("a_", "c_")):
+            df = read_any(folder, name)
+            cols = ("Calling Number", "Called Number") if name.startswith("a_") else ("A Number", "B Number")
+            for x, y in zip(df[cols[0]].map(e164), df[cols[1]].map(e164), strict=True):
+                for me, other in ((x, y), (y, x)):
+                    if me in group and other not in group:
+                        members_of.setdefault(other, set()).add(me)
+    shared = {o: m for o, m in members_of.items() if len(m) > 1 and o.startswith("+44")}
+    assert not shared, shared
 
 
 def test_handset_and_sim_swaps_are_in_the_rows(case: tuple[Path, dict[str, Any]]) -> None:

@@ -184,19 +184,25 @@ def build_population(rng: np.random.Generator, town: Town, rows: int) -> Populat
 
     # contacts: background mobiles and landlines; group members know each other; a few
     # associates know one another (so some calls are between two targets)
-    background = np.array([i for i in range(n_pop) if i not in set(targets)])
+    # The group's outside contacts are private to each member (drawn from a reserved pool), so the
+    # group is separable as a community: no outsider is shared by several members.
+    background = rng.permutation(np.array([i for i in range(n_pop) if i not in set(targets)]))
+    per_member = 6
+    private = background[: per_member * len(group)].reshape(len(group), per_member)
+    shared = background[per_member * len(group) :]
     contacts: list[np.ndarray] = []
     for i in range(n):
-        k = int(rng.integers(10, 20))
-        mine = list(rng.choice(background, size=k, replace=False))
         if i in group:
-            mine = [g for g in group if g != i] + mine
-        elif i in targets:
-            mine = [int(x) for x in rng.choice(np.array(targets[6:]), size=2) if x != i] + mine
+            mine = [g for g in group if g != i] + private[group.index(i)].tolist()
+        else:
+            k = int(rng.integers(10, 20))
+            mine = rng.choice(shared, size=k, replace=False).tolist()
+            if i in targets:
+                mine = [int(x) for x in rng.choice(np.array(targets[6:]), size=2) if x != i] + mine
         contacts.append(np.array(mine, dtype=np.int64))
-    # the SIM-swapped number keeps its contacts; the US visitor calls two group members
+    # the SIM-swapped number keeps its contacts; the US visitor knows one group member
     contacts[idx_sim_new] = contacts[group[3]]
-    contacts[idx_us] = np.concatenate([[group[0], group[1]], contacts[idx_us][:6]]).astype(np.int64)
+    contacts[idx_us] = np.concatenate([[group[0]], contacts[idx_us][:6]]).astype(np.int64)
     pop.contacts = contacts
     return pop
 
@@ -239,6 +245,7 @@ def routine_events(
     covered = ph.index[ph["covered"]].to_numpy()
     rate = per_phone_day * rng.uniform(0.5, 1.5, len(covered))
     us = pop.roles["us"]
+    rate[covered == us] = min(1.0, per_phone_day)  # a visitor: about one call or SMS a day
     counts = rng.poisson(rate[:, None], size=(len(covered), len(days)))
     who = np.repeat(np.repeat(covered, len(days)), counts.ravel())
     day = np.repeat(np.tile(np.arange(len(days)), len(covered)), counts.ravel())

@@ -213,6 +213,11 @@ def build_truth(world: World) -> dict[str, Any]:
 
     g2, old_imei, new_imei, _t_h = world.facts["swaps"]["handset"]
     g3, new_no, _t_s = world.facts["swaps"]["sim"]
+    # a SIM swap to a new number is a successor too: the old number falls silent and the new one
+    # carries on with the same contacts
+    first_sim = int(calls.loc[(calls["a"] == new_no) | (calls["b"] == new_no), "t"].min())
+    day = pd.Timestamp(first_sim, unit="s", tz="UTC").tz_convert("Europe/London").date()
+    successors.append({"old": str(e164[g3]), "new": str(e164[new_no]), "switch_date": day.isoformat()})
     t_first_new = _first_with_imei(world, outs, g2, new_imei)
     t_first_sim = int(calls.loc[(calls["a"] == new_no) | (calls["b"] == new_no), "t"].min())
 
