@@ -168,7 +168,9 @@ def read_chunks(
         size=info.size,
         report=report,
     )
-    all_chunks = itertools.chain([first] if first is not None else [], chunks)
+    # hand the first chunk over without keeping a reference to it (memory stays one chunk deep)
+    all_chunks = _prepended([first] if first is not None else [], chunks)
+    del first
     stream._chunks = _cleansed(ctx, all_chunks, report, stream)
     return stream
 
@@ -376,6 +378,7 @@ def _raw_chunks(
                     lines, fields_list, reasons, messages = [], [], [], []
                     with resumed_gc():
                         yield chunk
+                    del chunk  # the next chunk is built without this one in memory
             previous = item
         if previous is not None:
             take(previous[0], previous[1], True)
@@ -393,23 +396,23 @@ def _date_order(
         return default, "template default"
     idxs = [ctx.mapping[f] for f in fields]
 
-    def evidence(rows: list[list[str]]) -> str | None:
-        values = pd.Series([r[i] for r in rows for i in idxs if i < len(r)], dtype=object)
-        return date_order_evidence(values)
+    def evidence(values: list[str]) -> str | None:
+        return date_order_evidence(pd.Series(values, dtype=object))
 
-    found = evidence(first.fields)
+    found = evidence([r[i] for r in first.fields for i in idxs if i < len(r)])
     if found is None and len(first.fields) > 0:
-        # the first chunk is ambiguous: look through the rest of the file (dates only)
-        batch: list[list[str]] = []
-        for line, row in source.rows():
-            if line <= header_line:
-                continue
-            batch.append(row)
-            if len(batch) >= 200_000:
-                found = evidence(batch)
-                batch = []
-                if found is not None:
-                    break
+        # the first chunk is ambiguous: look through the rest of the file, keeping only the dates
+        batch: list[str] = []
+        with paused_gc():
+            for line, row in source.rows():
+                if line <= header_line:
+                    continue
+                batch.extend(row[i] for i in idxs if i < len(row))
+                if len(batch) >= 500_000:
+                    found = evidence(batch)
+                    batch = []
+                    if found is not None:
+                        break
         if found is None and batch:
             found = evidence(batch)
     if found == "conflict":
@@ -464,6 +467,12 @@ def read_camera_rows(path: Path) -> pd.DataFrame:
     return frame.set_index("camera_id")
 
 
+def _prepended(box: list[RawChunk], rest: Iterator[RawChunk]) -> Iterator[RawChunk]:
+    while box:
+        yield box.pop()
+    yield from rest
+
+
 def _raw_of(fields: list[list[str]]) -> Callable[[int], str]:
     return lambda pos: raw_text(fields[pos])
 
@@ -501,7 +510,10 @@ def _cleansed(
                 for flags, outcome in zip(frame["flags"], frame["outcome"], strict=True)
             ]
         report.add_frame(frame, _raw_of(chunk.fields))
-        yield ReadChunk(kind=kind, frame=frame, index=index)
+        out = ReadChunk(kind=kind, frame=frame, index=index)
+        del frame, chunk  # only the consumer holds the chunk from here on
+        yield out
+        del out
     report.notes.extend(n for n in ctx.notes if n not in report.notes)
     if kind == "cdr":
         stream.session_updates = dict(state.session_updates)
