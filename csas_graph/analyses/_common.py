@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -92,8 +92,48 @@ TypeList = Annotated[list[EventType] | None, BeforeValidator(as_key_list)]
 
 
 # -------------------------------------------------------------------------------- time
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_ms(ms: int) -> datetime:
+    """Epoch milliseconds (as queries return times, being far cheaper to decode) as aware UTC."""
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def unpack(
+    row: dict[str, Any] | None,
+    fields: Iterable[str],
+    times: Iterable[str] = ("t",),
+    nullable: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Rows from a query that returns parallel lists (one ``collect`` per column).
+
+    Queries return columns as lists because the driver decodes one row of lists an order of
+    magnitude faster than as many records. ``times`` are epoch milliseconds, made datetimes;
+    ``nullable`` columns were coalesced to ``''`` (``collect`` drops nulls) and become ``None``.
+    """
+    if not row:
+        return []
+    names = list(fields)
+    out = []
+    time_fields, null_fields = tuple(times), tuple(nullable)
+    for values in zip(*(row[f] for f in names), strict=True):
+        d = dict(zip(names, values, strict=True))
+        for f in time_fields:
+            d[f] = EPOCH + timedelta(milliseconds=d[f])
+        for f in null_fields:
+            if d[f] == "":
+                d[f] = None
+        out.append(d)
+    return out
+
+
 def to_utc(value: Any) -> datetime:
-    """A Neo4j or Python datetime as an aware UTC Python datetime."""
+    """A Neo4j or Python datetime (or epoch milliseconds) as an aware UTC Python datetime."""
+    if isinstance(value, int):
+        return from_ms(value)
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value
     if hasattr(value, "to_native"):
         value = value.to_native()
     if value.tzinfo is None:
@@ -124,6 +164,23 @@ def evidence(ids: Iterable[str], cap: int = EVIDENCE_CAP) -> dict[str, Any]:
     """``{"evidence": first cap sorted unique ids, "evidence_total": count}``."""
     unique = sorted({i for i in ids if i})
     return {"evidence": unique[:cap], "evidence_total": len(unique)}
+
+
+# ------------------------------------------------------------------------------ events
+INCIDENT_FIELDS = ("src", "dst", "event_id", "type", "start", "duration_s")
+
+
+def incident_events(
+    store: GraphStore, case_id: str, keys: Iterable[str], since: datetime, until: datetime, types: list[str]
+) -> list[dict[str, Any]]:
+    """CALLED events touching any of ``keys`` in the window, in time order (``start`` aware UTC)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    rows = store.read(
+        cypher.load("analyses/incident_events"), case_id=case_id, keys=keys, since=since, until=until, types=types
+    )
+    return unpack(rows[0] if rows else None, INCIDENT_FIELDS, times=("start",))
 
 
 # -------------------------------------------------------------------------- supernodes
@@ -180,6 +237,8 @@ class CellIndex:
     def __init__(self, rows: list[dict[str, Any]]):
         self.loc: dict[str, tuple[float, float]] = {}
         self.cgi: dict[str, str] = {}
+        #: every column of each cell (cgi, resolved, lat, lon, azimuth, beamwidth, site_name)
+        self.info: dict[str, dict[str, Any]] = {r["cell"]: r for r in rows}
         for r in rows:
             self.cgi[r["cell"]] = r["cgi"]
             if r["lat"] is not None and r["lon"] is not None:

@@ -18,7 +18,7 @@ from csas_graph.analyses._common import (
     evidence,
     haversine_m,
     iso,
-    to_utc,
+    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.errors import NotFound
@@ -26,6 +26,10 @@ from csas_graph.graph_store import GraphStore
 
 Row = dict[str, Any]
 PROBE_CHUNK = 2000
+PROBE_FIELDS = {
+    "analyses/sightings_at_cells": ("probe", "number", "event_id", "t", "cell"),
+    "analyses/reads_at_cameras": ("probe", "vrm", "event_id", "t", "camera"),
+}
 
 
 def _merged_windows(times: list[datetime], delta: timedelta) -> list[tuple[datetime, datetime]]:
@@ -39,10 +43,8 @@ def _merged_windows(times: list[datetime], delta: timedelta) -> list[tuple[datet
 
 
 def _vehicle_reads(store: GraphStore, case_id: str, vrm: str, since: datetime, until: datetime) -> list[Row]:
-    reads = store.read(cypher.load("analyses/vehicle_reads"), case_id=case_id, vrm=vrm, since=since, until=until)
-    for r in reads:
-        r["t"] = to_utc(r["t"])
-    return reads
+    rows = store.read(cypher.load("analyses/vehicle_reads"), case_id=case_id, vrm=vrm, since=since, until=until)
+    return unpack(rows[0] if rows else None, ("event_id", "t", "camera"))
 
 
 def _cameras(store: GraphStore, case_id: str) -> dict[str, tuple[float, float]]:
@@ -51,11 +53,11 @@ def _cameras(store: GraphStore, case_id: str) -> dict[str, tuple[float, float]]:
 
 
 def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> list[Row]:
+    fields = PROBE_FIELDS[name]
     out: list[Row] = []
     for i in range(0, len(probes), PROBE_CHUNK):
-        out += store.read(cypher.load(name), case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
-    for r in out:
-        r["t"] = to_utc(r["t"])
+        rows = store.read(cypher.load(name), case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
+        out += unpack(rows[0] if rows else None, fields)
     return out
 
 
@@ -204,7 +206,7 @@ def _vehicles_for_phone(
     from csas_graph.analyses.colocation import fetch_sightings
 
     assert p.number is not None
-    sightings = list(fetch_sightings(store, case_id, [p.number], since, until)[p.number])
+    sightings = list(fetch_sightings(store, case_id, [p.number], since, until, cells)[p.number])
     if not sightings:
         raise NotFound(f"number {p.number} has no sightings in case {case_id} in that window", field="number")
     cams_near: dict[str, list[str]] = {}

@@ -18,8 +18,10 @@ from csas_graph.analyses._common import (
     all_supernodes,
     evidence,
     excluded_list,
+    incident_events,
     iso,
     to_utc,
+    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.graph_store import GraphStore
@@ -63,8 +65,10 @@ def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None,
             own_imsis[link["number"]].add(link["sim"])
     since, until = p.window()
     seq: dict[str, list[Row]] = defaultdict(list)
-    for e in store.read(cypher.load("analyses/identity_events"), case_id=case_id, keys=keys):
-        t = to_utc(e["t"])
+    raw = store.read(cypher.load("analyses/identity_events"), case_id=case_id, keys=keys)
+    fields = ("number", "event_id", "t", "imei", "imsi", "source")
+    for e in unpack(raw[0] if raw else None, fields, nullable=("imei", "imsi")):
+        t = e["t"]
         if not since <= t <= until:
             continue
         n = e["number"]
@@ -376,9 +380,7 @@ def _attach_evidence(
     keys = sorted({r["number"] for r in rows} | {r["successor"] for r in rows})
     by_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
     if keys:
-        for e in store.read(
-            cypher.load("analyses/incident_events"), case_id=case_id, keys=keys, since=since, until=until, types=types
-        ):
+        for e in incident_events(store, case_id, keys, since, until, types):
             by_pair[(e["src"], e["dst"])].add(e["event_id"])
             by_pair[(e["dst"], e["src"])].add(e["event_id"])
     for r in rows:

@@ -23,25 +23,37 @@ from csas_graph.analyses._common import (
     iso,
     iso_local,
     to_utc,
+    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.errors import InvalidInput
 from csas_graph.graph_store import GraphStore
 
 Sighting = dict[str, Any]
+AT_CELLS_FIELDS = ("probe", "number", "event_id", "t", "cell")
+
+
+SIGHTING_FIELDS = ("event_id", "t", "type", "role", "imei", "cell")
+CELL_FIELDS = ("cgi", "resolved", "lat", "lon", "azimuth", "beamwidth", "site_name")
 
 
 def fetch_sightings(
-    store: GraphStore, case_id: str, keys: list[str], since: datetime, until: datetime
+    store: GraphStore, case_id: str, keys: list[str], since: datetime, until: datetime, cells: CellIndex
 ) -> dict[str, list[Sighting]]:
-    """Sightings per number, in time order, each with an aware ``t``."""
+    """Sightings per number, in time order, each with an aware ``t`` and its cell's geometry."""
     by_number: dict[str, list[Sighting]] = {k: [] for k in keys}
     if not keys:
         return by_number
     rows = store.read(cypher.load("analyses/sightings"), case_id=case_id, keys=sorted(keys), since=since, until=until)
     for r in rows:
-        r["t"] = to_utc(r["t"])
-        by_number[r["number"]].append(r)
+        number = r["number"]
+        out = unpack(r, SIGHTING_FIELDS, nullable=("type", "role", "imei"))
+        for s in out:
+            s["number"] = number
+            info = cells.info.get(s["cell"], {})
+            for f in CELL_FIELDS:
+                s[f] = info.get(f)
+        by_number[number] = out
     return by_number
 
 
@@ -149,7 +161,7 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     tz = case_timezone(store, case_id)
     cells = CellIndex.load(store, case_id)
     targets = sorted(set(p.numbers))
-    sightings = fetch_sightings(store, case_id, targets, since, until)
+    sightings = fetch_sightings(store, case_id, targets, since, until, cells)
     excluded: dict[str, dict[str, Any]] = {}
     pairs: list[tuple[str, str]] = []
     if p.with_anyone or len(targets) == 1:
@@ -223,10 +235,9 @@ def _sightings_near(
         rows = store.read(
             cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes[chunk : chunk + 2000]
         )
-        for r in rows:
+        for r in unpack(rows[0] if rows else None, AT_CELLS_FIELDS):
             if r["number"] in sightings:
                 continue
-            r["t"] = to_utc(r["t"])
             found[r["number"]][(r["event_id"], r["cell"])] = r
     return {n: sorted(by_id.values(), key=lambda s: (s["t"], s["event_id"])) for n, by_id in found.items()}
 
@@ -319,7 +330,8 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
         name = s.name or f"scene-{i + 1}"
         scene_info.append({"name": name, "cells": keys, "since": iso(s.since), "until": iso(s.until)})
         probes.append({"probe": i, "cells": keys, "since": s.since, "until": s.until})
-    rows_raw = store.read(cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes)
+    raw = store.read(cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes)
+    rows_raw = unpack(raw[0] if raw else None, AT_CELLS_FIELDS)
     per: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows_raw:
         per[r["number"]][r["probe"]].append(r)

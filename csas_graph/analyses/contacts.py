@@ -22,9 +22,11 @@ from csas_graph.analyses._common import (
     classify_supernodes,
     evidence,
     excluded_list,
+    incident_events,
     iso,
     iso_local,
     to_utc,
+    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.graph_store import GraphStore
@@ -38,17 +40,8 @@ def _types(value: Any) -> list[str]:
 
 
 def _incident(store: GraphStore, case_id: str, keys: set[str], p: Any) -> list[Event]:
-    if not keys:
-        return []
     since, until = p.window()
-    return store.read(
-        cypher.load("analyses/incident_events"),
-        case_id=case_id,
-        keys=sorted(keys),
-        since=since,
-        until=until,
-        types=_types(p.types),
-    )
+    return incident_events(store, case_id, keys, since, until, _types(p.types))
 
 
 def _kind(event_type: str) -> str:
@@ -320,8 +313,8 @@ def call_chains(store: GraphStore, case_id: str, p: CallChainsParams) -> Analysi
             until=until + delta * p.max_hops,
             types=_types(p.types),
         )
-        for r in rows:
-            r["t"] = to_utc(r["start"])
+        for r in unpack(rows[0] if rows else None, ("src", "dst", "event_id", "type", "start"), times=("start",)):
+            r["t"] = r["start"]
             out_cache[r["src"]].append(r)
 
     def screen(keys: set[str]) -> None:

@@ -8,14 +8,15 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-import cypher
 from csas_graph.analyses._common import (
     EVENT_TYPES,
+    CellIndex,
     Key,
     WindowParams,
     case_timezone,
     evidence,
     haversine_m,
+    incident_events,
     iso,
     iso_local,
     to_utc,
@@ -78,15 +79,8 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     """
     tz = case_timezone(store, case_id)
     since, until = p.window()
-    sightings = fetch_sightings(store, case_id, [p.number], since, until)[p.number]
-    calls = store.read(
-        cypher.load("analyses/incident_events"),
-        case_id=case_id,
-        keys=[p.number],
-        since=since,
-        until=until,
-        types=list(EVENT_TYPES),
-    )
+    sightings = fetch_sightings(store, case_id, [p.number], since, until, CellIndex.load(store, case_id))[p.number]
+    calls = incident_events(store, case_id, {p.number}, since, until, list(EVENT_TYPES))
     rows: list[Row] = []
     cell_info = {s["cell"]: s for s in sightings}
 
@@ -217,7 +211,7 @@ def timeline(store: GraphStore, case_id: str, p: TimelineParams) -> AnalysisResu
     """
     tz = case_timezone(store, case_id)
     since, until = p.window()
-    sightings = fetch_sightings(store, case_id, [p.number], since, until)[p.number]
+    sightings = fetch_sightings(store, case_id, [p.number], since, until, CellIndex.load(store, case_id))[p.number]
     rows: list[Row] = []
     prev: Row | None = None
     for s in sightings:

@@ -1,4 +1,4 @@
-// Events of the given numbers (all when keys is null) that carry a handset or SIM identity, in time order.
+// Events of the given numbers (all when keys is null) that carry a handset or SIM identity, as parallel lists in time order.
 // params: case_id, keys
 // returns: number, event_id, t, imei, imsi, source
 MATCH (n:Number {case_id: $case_id})
@@ -12,5 +12,6 @@ CALL (n) {
   WHERE s.imei IS NOT NULL
   RETURN s.event_id AS event_id, s.t AS t, s.imei AS imei, null AS imsi, 'seen' AS source
 }
-RETURN n.key AS number, event_id, t, imei, imsi, source
-ORDER BY number, t, event_id
+WITH n, event_id, t, imei, imsi, source ORDER BY n.key, t, event_id
+RETURN collect(n.key) AS number, collect(event_id) AS event_id, collect(t.epochMillis) AS t,
+       collect(coalesce(imei, '')) AS imei, collect(coalesce(imsi, '')) AS imsi, collect(source) AS source

@@ -1,8 +1,7 @@
-// ANPR reads of one vehicle in [since, until] with the camera's location.
+// ANPR reads of one vehicle in [since, until], as parallel lists in time order.
 // params: case_id, vrm, since, until
-// returns: event_id, t, camera, lat, lon
+// returns: event_id, t, camera
 MATCH (v:Vehicle {case_id: $case_id, vrm: $vrm})-[r:READ_AT]->(k:Camera)
 WHERE r.t >= $since AND r.t <= $until
-RETURN r.event_id AS event_id, r.t AS t, k.camera_id AS camera, k.location.latitude AS lat,
-       k.location.longitude AS lon
-ORDER BY t, event_id
+WITH r, k ORDER BY r.t, r.event_id
+RETURN collect(r.event_id) AS event_id, collect(r.t.epochMillis) AS t, collect(k.camera_id) AS camera
