@@ -131,6 +131,13 @@ def test_another_seed_differs(case: tuple[Path, dict[str, Any]], tmp_path: Path)
     assert other["numbers"] != truth["numbers"] or other["home_cells"] != truth["home_cells"]
 
 
+def test_a_subset_of_layouts_gives_a_consistent_truth(tmp_path: Path) -> None:
+    truth = generate(tmp_path, 3, 2500, layouts=["e", "anpr"])
+    assert set(truth["files"]) == {"e_att_cdr.csv", "anpr_cameras.csv", "anpr_reads.csv"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*truth["files"], "truth.json"])
+    assert truth["handset_swaps"] == [] and truth["meetings"] == []  # not observable in these files
+
+
 def test_unknown_layout_and_tiny_rows_are_refused(tmp_path: Path) -> None:
     from csas_graph.errors import InvalidInput
 

@@ -155,6 +155,10 @@ def sightings(world: World, outs: dict[str, pd.DataFrame]) -> pd.DataFrame:
         parts.append(pd.DataFrame({"phone": s["persp"], "t": s["t"], "cell": s["first"]}))
         if f.layout in ("a", "b", "c"):
             parts.append(pd.DataFrame({"phone": s["persp"], "t": s["t"] + s["dur"], "cell": s["last"]}))
+    if not parts:
+        return pd.DataFrame(
+            {"phone": pd.Series(dtype=np.int64), "t": pd.Series(dtype=np.int64), "cell": pd.Series(dtype=np.int64)}
+        )
     return pd.concat(parts, ignore_index=True).drop_duplicates()
 
 
@@ -184,16 +188,19 @@ def build_truth(world: World) -> dict[str, Any]:
     sess = world.sessions.loc[world.sessions.index.isin(eids)]
     parties = np.concatenate([calls["a"].to_numpy(), calls["b"].to_numpy(), sess["a"].to_numpy()])
     counts = Counter(parties.tolist())
-    numbers = [str(e164[i]) for i in range(len(ph)) if ph.at[i, "kind"] in E164_KINDS]
-    event_counts = {str(e164[i]): int(counts.get(i, 0)) for i in range(len(ph)) if ph.at[i, "kind"] in E164_KINDS}
+    pkind = ph["kind"].to_numpy()
+    numbers = [str(e164[i]) for i in range(len(ph)) if pkind[i] in E164_KINDS]
+    event_counts = {str(e164[i]): int(counts.get(i, 0)) for i in range(len(ph)) if pkind[i] in E164_KINDS}
 
-    covered_uk = [i for i in ph.index[ph["covered"]] if ph.at[i, "kind"] == "mobile"]
+    covered_uk = [i for i in ph.index[ph["covered"]] if pkind[i] == "mobile"]
     home = ph["home"].to_numpy()
     home_cells = {str(e164[i]): str(cgi[int(home[i])]) for i in covered_uk}
 
     meetings = []
     for pa, pb, _d, t0, t1 in world.facts["meetings"]:
         s = sight.loc[sight["phone"].isin([pa, pb]) & (sight["t"] >= t0) & (sight["t"] <= t1)]
+        if s.empty:
+            continue  # not observable in the layouts written (--layouts)
         meetings.append(
             {
                 "a": str(e164[pa]),
@@ -204,22 +211,21 @@ def build_truth(world: World) -> dict[str, Any]:
             }
         )
 
-    successors = []
-    for k in range(2):
-        old, new = pop.roles[f"burner{k}"], pop.roles[f"burner{k + 1}"]
-        first_new = int(calls.loc[(calls["a"] == new) | (calls["b"] == new), "t"].min())
-        day = pd.Timestamp(first_new, unit="s", tz="UTC").tz_convert("Europe/London").date()
-        successors.append({"old": str(e164[old]), "new": str(e164[new]), "switch_date": day.isoformat()})
-
     g2, old_imei, new_imei, _t_h = world.facts["swaps"]["handset"]
     g3, new_no, _t_s = world.facts["swaps"]["sim"]
     # a SIM swap to a new number is a successor too: the old number falls silent and the new one
     # carries on with the same contacts
-    first_sim = int(calls.loc[(calls["a"] == new_no) | (calls["b"] == new_no), "t"].min())
-    day = pd.Timestamp(first_sim, unit="s", tz="UTC").tz_convert("Europe/London").date()
-    successors.append({"old": str(e164[g3]), "new": str(e164[new_no]), "switch_date": day.isoformat()})
+    chain = [(pop.roles[f"burner{k}"], pop.roles[f"burner{k + 1}"]) for k in range(2)] + [(g3, new_no)]
+    successors = []
+    for old, new in chain:
+        first_new, last_old = _first_event(calls, new), _first_event(calls, old)
+        if first_new is None or last_old is None:
+            continue  # not observable in the layouts written (--layouts)
+        day = pd.Timestamp(first_new, unit="s", tz="UTC").tz_convert("Europe/London").date()
+        successors.append({"old": str(e164[old]), "new": str(e164[new]), "switch_date": day.isoformat()})
     t_first_new = _first_with_imei(world, outs, g2, new_imei)
-    t_first_sim = int(calls.loc[(calls["a"] == new_no) | (calls["b"] == new_no), "t"].min())
+    t_first_sim = _first_event(calls, new_no)
+    imei_of, imsi_of = ph["imei"].to_numpy(), ph["imsi"].to_numpy()
 
     scenes = _scenes(world, sight)
     ambiguous: list[dict[str, Any]] = []
@@ -250,14 +256,16 @@ def build_truth(world: World) -> dict[str, Any]:
         "vehicle_phone_pairs": [{"vrm": v, "number": str(e164[p])} for v, p in world.facts["vehicle_phone_pairs"]],
         "decoy_vehicles": [{"vrm": v, "shares_road_with": str(e164[p])} for v, p in world.facts["decoy_vehicles"]],
         "successors": successors,
-        "handset_swaps": [
-            {"number": str(e164[g2]), "old_imei": old_imei, "new_imei": new_imei, "at": iso_utc(t_first_new)}
-        ],
-        "sim_swaps": [
+        "handset_swaps": []
+        if t_first_new is None
+        else [{"number": str(e164[g2]), "old_imei": old_imei, "new_imei": new_imei, "at": iso_utc(t_first_new)}],
+        "sim_swaps": []
+        if t_first_sim is None
+        else [
             {
-                "imei": str(ph.at[g3, "imei"]),
-                "old_imsi": str(ph.at[g3, "imsi"]),
-                "new_imsi": str(ph.at[new_no, "imsi"]),
+                "imei": str(imei_of[g3]),
+                "old_imsi": str(imsi_of[g3]),
+                "new_imsi": str(imsi_of[new_no]),
                 "old_number": str(e164[g3]),
                 "new_number": str(e164[new_no]),
                 "at": iso_utc(t_first_sim),
@@ -276,8 +284,14 @@ def build_truth(world: World) -> dict[str, Any]:
     }
 
 
-def _first_with_imei(world: World, outs: dict[str, pd.DataFrame], phone: int, imei: str) -> int:
-    best = None
+def _first_event(calls: pd.DataFrame, phone: int) -> int | None:
+    """Time of the phone's first surviving call/SMS, None if it has none."""
+    t = calls.loc[(calls["a"] == phone) | (calls["b"] == phone), "t"]
+    return None if t.empty else int(t.min())
+
+
+def _first_with_imei(world: World, outs: dict[str, pd.DataFrame], phone: int, imei: str) -> int | None:
+    best: int | None = None
     for f in world.files:
         if f.rows is None:
             continue
@@ -287,8 +301,6 @@ def _first_with_imei(world: World, outs: dict[str, pd.DataFrame], phone: int, im
         if ok.any():
             t = int(r["t"].to_numpy()[ok].min())
             best = t if best is None else min(best, t)
-    if best is None:
-        raise RuntimeError("handset swap has no row with the new IMEI")
     return best
 
 
@@ -306,11 +318,15 @@ def _scenes(world: World, sight: pd.DataFrame) -> list[dict[str, Any]]:
     road = town.cameras.loc[town.cameras["on_road"]]
     road_cells = road["cell"].to_numpy()
     passes = sight.loc[(sight["phone"] == owner) & sight["cell"].isin(road_cells)].sort_values("t")
+    if passes.empty or sight.empty:
+        return []  # not observable in the layouts written (--layouts)
     t_pass = int(passes["t"].iloc[0])
     cam = road.loc[road["cell"] == int(passes["cell"].iloc[0])].iloc[0]
     # scene 3: the busiest (site, hour) of the autumn window by distinct covered phones
     s = sight.assign(site=sight["cell"] // 3, hour=sight["t"] // 3600 * 3600)
     s = s.loc[s["t"] >= local_midnight_utc(case_days())[25]]
+    if s.empty:
+        return []
     busy = (
         s.groupby(["site", "hour"])["phone"]
         .nunique()
