@@ -145,7 +145,8 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
     wgs = crs == "EPSG:4326"
     bad_wgs = wgs & ((lat < GB_LAT[0]) | (lat > GB_LAT[1]) | (lon < GB_LON[0]) | (lon > GB_LON[1]))
     # outside GB is legitimate for roaming cells: flag, keep the coordinates unless impossible
-    rows.flag(bad_wgs & ~np.array([Reason.ROAMING.value in p.flags for p in parsed]), Reason.COORDINATE_OUT_OF_RANGE)
+    roaming = np.array([Reason.ROAMING.value in p.flags for p in parsed], dtype=bool)
+    rows.flag(bad_wgs & ~roaming, Reason.COORDINATE_OUT_OF_RANGE)
     impossible = wgs & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
     lat[impossible] = np.nan
     lon[impossible] = np.nan

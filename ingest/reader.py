@@ -169,7 +169,8 @@ def read_chunks(
         report=report,
     )
     # hand the first chunk over without keeping a reference to it (memory stays one chunk deep)
-    all_chunks = _prepended([first] if first is not None else [], chunks)
+    # a header without rows still yields one (empty) chunk, so the frame has the contract's columns
+    all_chunks = _prepended([first] if first is not None else [RawChunk([], [], [], [])], chunks)
     del first
     stream._chunks = _cleansed(ctx, all_chunks, report, stream)
     return stream
@@ -498,10 +499,11 @@ def _cleansed(
                     frame = cleanse_other(ctx, chunk, other_state)
         except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
             raise IngestError(
-                f"{ctx.file_name}, lines {chunk.lines[0]}-{chunk.lines[-1]}: cannot cleanse:"
+                f"{ctx.file_name}, lines {chunk.lines[0] if chunk.lines else 0}-{chunk.lines[-1] if chunk.lines else 0}:"
+                " cannot cleanse:"
                 f" {type(exc).__name__}: {exc}",
                 file=ctx.file_name,
-                line=chunk.lines[0],
+                line=chunk.lines[0] if chunk.lines else None,
             ) from exc
         if ctx.encoding_fallback:
             # every loaded or merged row was decoded as cp1252: say so on the row

@@ -236,3 +236,53 @@ def test_uk_dst_examples() -> None:
         pd.Timestamp("2024-03-31 01:00", tz="UTC"),
         pd.Timestamp("2024-07-01 11:00", tz="UTC"),
     ]
+
+
+# --- whole files: any content is accounted for or refused cleanly ---------------------------------------
+
+_FIELD = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["07700900123", "+447700900456", "4.4770090012E+11", "Withheld", "150", "", "-", "0"]),
+    st.sampled_from(["15/06/2024 12:00:00", "2024-10-27 01:30:00", "31/03/2024 01:30", "13/13/2024", "45321.5"]),
+    st.sampled_from(["60", "01:05", "00:01:05", "7x", "-3", "234-30-1-2", "aa:bb:cc:dd:ee:ff", "234-030-9-0x1F"]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(
+        [
+            ["from", "to", "start", "duration", "cell"],
+            ["Call Date", "Call Time", "Call Type", "Direction", "A Number", "B Number", "Duration (hh:mm:ss)", "IMEI"],
+            ["MSISDN", "Name", "Address"],
+            ["CGI", "Latitude", "Longitude", "Azimuth", "Valid From", "Valid To"],
+            ["VRM", "Date/Time", "Camera", "Latitude", "Longitude"],
+        ]
+    ),
+    st.lists(st.lists(_FIELD, min_size=0, max_size=9), min_size=0, max_size=25),
+)
+def test_any_rows_are_accounted_for_or_refused(tmp_path_factory, header: list[str], rows: list[list[str]]) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    import ingest
+    from csas_graph.errors import CsasError
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+    path = tmp_path_factory.mktemp("fuzz") / "fuzz.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    try:
+        result = ingest.read(path)
+    except CsasError as exc:
+        assert "fuzz.csv" in str(exc)
+        return
+    rep = result.report
+    assert rep.rows_read == len(result.frame) == rep.loaded + rep.merged + rep.rejected
+    assert rep.rows_read <= len(rows)
+    assert result.frame["row"].is_monotonic_increasing
