@@ -498,10 +498,9 @@ def _cleansed(
 
                     frame = cleanse_other(ctx, chunk, other_state)
         except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
+            span = f"{chunk.lines[0]}-{chunk.lines[-1]}" if chunk.lines else "-"
             raise IngestError(
-                f"{ctx.file_name}, lines {chunk.lines[0] if chunk.lines else 0}-{chunk.lines[-1] if chunk.lines else 0}:"
-                " cannot cleanse:"
-                f" {type(exc).__name__}: {exc}",
+                f"{ctx.file_name}, lines {span}: cannot cleanse: {type(exc).__name__}: {exc}",
                 file=ctx.file_name,
                 line=chunk.lines[0] if chunk.lines else None,
             ) from exc
