@@ -33,6 +33,7 @@ from ingest.chunk import (
     has,
     objectify,
     to_float,
+    unswap_latlon,
 )
 from ingest.normalise import cell_from_parts, normalise_imei, normalise_imsi, normalise_number, parse_cell
 from ingest.normalise import parse_duration as _parse_duration
@@ -247,6 +248,7 @@ def _cells(ctx: FileContext, chunk: RawChunk, rows: Rows, end: str) -> dict[str,
     elif has(ctx, f"{end}_lat") and has(ctx, f"{end}_lon"):
         lat = to_float(column(ctx, chunk, f"{end}_lat")).to_numpy(copy=True)
         lon = to_float(column(ctx, chunk, f"{end}_lon")).to_numpy(copy=True)
+        rows.flag(unswap_latlon(lat, lon), Reason.COORDINATE_OUT_OF_RANGE)
         bad = ~np.isnan(lat) & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
         lat[bad] = np.nan
         lon[bad] = np.nan

@@ -274,6 +274,44 @@ def to_float(series: pd.Series) -> pd.Series:
     return pd.Series(values[codes] if len(codes) else np.empty(0), index=series.index, dtype="float64")
 
 
+def unswap_latlon(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Repair lat/lon written the wrong way round (a GB latitude in the longitude column and vice
+    versa), in place; returns the mask of repaired rows (flag them ``coordinate_out_of_range``)."""
+    swapped = ~np.isnan(lat) & (lon >= GB_LAT[0]) & (lon <= GB_LAT[1]) & (lat >= GB_LON[0]) & (lat <= GB_LON[1])
+    if swapped.any():
+        lat[swapped], lon[swapped] = lon[swapped].copy(), lat[swapped].copy()
+    return swapped
+
+
+_GRID_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # the OS grid alphabet has no I
+
+
+def gridref_to_en(ref: str) -> tuple[float, float] | None:
+    """An OS letter grid reference (``TQ3225075840``, ``TQ 32250 75840``) to BNG easting/northing.
+
+    Method: the two letters select a 100 km square (first letter a 500 km square from SV); the
+    digits, split in half, are the easting and northing within it at the precision written (the
+    south-west corner of the square they denote). None for anything else.
+    """
+    text = ref.replace(" ", "").upper()
+    if len(text) < 2 or not text[2:].isdigit() or len(text[2:]) % 2 or len(text[2:]) > 10:
+        return None
+    try:
+        l1, l2 = _GRID_LETTERS.index(text[0]), _GRID_LETTERS.index(text[1])
+    except ValueError:
+        return None
+    e100 = ((l1 - 2) % 5) * 5 + (l2 % 5)
+    n100 = (19 - (l1 // 5) * 5) - (l2 // 5)
+    digits = text[2:]
+    half = len(digits) // 2
+    scale = 10 ** (5 - half) if half else 100000
+    e = e100 * 100000 + (int(digits[:half]) * scale if half else 0)
+    n = n100 * 100000 + (int(digits[half:]) * scale if half else 0)
+    if not (0 <= e <= 700000 and 0 <= n <= 1300000):
+        return None
+    return float(e), float(n)
+
+
 def bng_to_wgs84(easting: pd.Series, northing: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BNG (EPSG:27700) to WGS84 lat/lon with pyproj; returns lat, lon and an out-of-range mask.
 

@@ -32,11 +32,13 @@ from ingest.chunk import (
     cached_map,
     column,
     frame_of,
+    gridref_to_en,
     has,
     mask_of,
     objectify,
     to_float,
     transform_description,
+    unswap_latlon,
 )
 from ingest.normalise import CellId, cell_from_parts, normalise_number, parse_cell
 from ingest.reasons import Reason
@@ -47,6 +49,14 @@ from ingest.timeparse import localise, parse_naive
 @dataclass
 class OtherState:
     seen: set[str] = field(default_factory=set)
+
+
+def _uncomma(values: pd.Series) -> np.ndarray:
+    """Text with the ``_COMMA_`` escape some exports use for commas inside fields, restored."""
+    out = values.to_numpy(dtype=object, copy=True)
+    for i in np.flatnonzero(values.str.contains("_COMMA_", regex=False).fillna(False).to_numpy(dtype=bool)):
+        out[i] = out[i].replace("_COMMA_", ",")
+    return out
 
 
 def cleanse_other(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.DataFrame:
@@ -130,9 +140,17 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
         lat = to_float(column(ctx, chunk, "lat")).to_numpy(copy=True)
         lon = to_float(column(ctx, chunk, "lon")).to_numpy(copy=True)
         crs[~np.isnan(lat)] = "EPSG:4326"
+    if has(ctx, "lat") and has(ctx, "lon"):
+        rows.flag(unswap_latlon(lat, lon), Reason.COORDINATE_OUT_OF_RANGE)
     if has(ctx, "easting") and has(ctx, "northing"):
         easting = to_float(column(ctx, chunk, "easting")).to_numpy(copy=True)
         northing = to_float(column(ctx, chunk, "northing")).to_numpy(copy=True)
+    if has(ctx, "grid_ref"):
+        refs = cached_map(column(ctx, chunk, "grid_ref"), lambda v: gridref_to_en(v) or (np.nan, np.nan))
+        from_ref = np.isnan(easting)
+        easting[from_ref] = refs.attr(lambda t: t[0], dtype="float64")[from_ref]
+        northing[from_ref] = refs.attr(lambda t: t[1], dtype="float64")[from_ref]
+    if not np.isnan(easting).all():
         need = np.isnan(lat) & ~np.isnan(easting)
         if need.any():
             c_lat, c_lon, bad = bng_to_wgs84(pd.Series(easting[need]), pd.Series(northing[need]))
@@ -194,8 +212,8 @@ def cleanse_cells(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Da
             "azimuth": azimuth,
             "beamwidth": beamwidth,
             "technology": technology.to_numpy(dtype=object),
-            "site_name": column(ctx, chunk, "site_name").to_numpy(dtype=object),
-            "address": column(ctx, chunk, "address").to_numpy(dtype=object),
+            "site_name": _uncomma(column(ctx, chunk, "site_name")),
+            "address": _uncomma(column(ctx, chunk, "address")),
             "postcode": column(ctx, chunk, "postcode").to_numpy(dtype=object),
             "valid_from": valid_from.dt.date.to_numpy(),
             "valid_to": valid_to.dt.date.to_numpy(),
@@ -302,6 +320,7 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
     if has(ctx, "lat") and has(ctx, "lon"):
         lat = to_float(column(ctx, chunk, "lat")).to_numpy(copy=True)
         lon = to_float(column(ctx, chunk, "lon")).to_numpy(copy=True)
+        rows.flag(unswap_latlon(lat, lon), Reason.COORDINATE_OUT_OF_RANGE)
     if has(ctx, "easting") and has(ctx, "northing"):
         need = np.isnan(lat)
         if need.any():
@@ -317,7 +336,7 @@ def cleanse_anpr(ctx: FileContext, chunk: RawChunk, state: OtherState) -> pd.Dat
             fixed = np.zeros(n, dtype=bool)
             fixed[need] = repaired
             rows.flag(fixed, Reason.COORDINATE_OUT_OF_RANGE)
-    name = column(ctx, chunk, "camera_name").to_numpy(dtype=object, copy=True)
+    name = _uncomma(column(ctx, chunk, "camera_name"))
     if ctx.cameras is not None:
         cams: dict[Any, Any] = ctx.cameras.to_dict("index")
         ids: list[str] = camera.tolist()
@@ -410,8 +429,8 @@ def cleanse_subscribers(ctx: FileContext, chunk: RawChunk, state: OtherState) ->
             "number_key": np.array([p.key for p in parties], dtype=object),
             "number_kind": np.array([p.kind for p in parties], dtype=object),
             "number_raw": raw.to_numpy(dtype=object),
-            "name": name.to_numpy(dtype=object),
-            "address": address.to_numpy(dtype=object),
+            "name": _uncomma(name),
+            "address": _uncomma(address),
             "postcode": column(ctx, chunk, "postcode").to_numpy(dtype=object),
             "date_of_birth": column(ctx, chunk, "date_of_birth").to_numpy(dtype=object),
             "notes": column(ctx, chunk, "notes").to_numpy(dtype=object),

@@ -474,6 +474,20 @@ def _prepended(box: list[RawChunk], rest: Iterator[RawChunk]) -> Iterator[RawChu
     yield from rest
 
 
+def _extend_window(report: ReconciliationReport, frame: pd.DataFrame) -> None:
+    column = "start_utc" if "start_utc" in frame.columns else "t_utc" if "t_utc" in frame.columns else None
+    if column is None or frame.empty:
+        return
+    times = frame.loc[frame["outcome"] == "loaded", column].dropna()
+    if times.empty:
+        return
+    first, last = times.min().isoformat(), times.max().isoformat()
+    if report.first_event_utc is None or first < report.first_event_utc:
+        report.first_event_utc = first
+    if report.last_event_utc is None or last > report.last_event_utc:
+        report.last_event_utc = last
+
+
 def _raw_of(fields: list[list[str]]) -> Callable[[int], str]:
     return lambda pos: raw_text(fields[pos])
 
@@ -511,11 +525,17 @@ def _cleansed(
                 for flags, outcome in zip(frame["flags"], frame["outcome"], strict=True)
             ]
         report.add_frame(frame, _raw_of(chunk.fields))
+        _extend_window(report, frame)
         out = ReadChunk(kind=kind, frame=frame, index=index)
         del frame, chunk  # only the consumer holds the chunk from here on
         yield out
         del out
     report.notes.extend(n for n in ctx.notes if n not in report.notes)
+    if report.first_event_utc and kind in ("cdr", "anpr"):
+        report.notes.append(
+            f"events cover {report.first_event_utc} to {report.last_event_utc} (UTC); a request window defined in"
+            " UTC days does not match UK local days at its edges: check for coverage gaps there"
+        )
     if kind == "cdr":
         stream.session_updates = dict(state.session_updates)
     report.check()

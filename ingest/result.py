@@ -58,6 +58,9 @@ class ReconciliationReport:
     date_order_source: str | None = None
     #: notes for the analyst (DST resolution policy, transform used, …)
     notes: list[str] = field(default_factory=list)
+    #: the time window the loaded events cover (UTC ISO), to check against the request window
+    first_event_utc: str | None = None
+    last_event_utc: str | None = None
 
     def check(self) -> None:
         """Raise :class:`ProgrammingError` unless every row is accounted for exactly once."""

@@ -77,6 +77,7 @@ FIELDS: dict[str, frozenset[str]] = {
             "lon",
             "easting",
             "northing",
+            "grid_ref",
             "azimuth",
             "beamwidth",
             "technology",
@@ -120,7 +121,7 @@ FIELDS: dict[str, frozenset[str]] = {
 #: each inner tuple is "one of these"; every tuple must be mapped for a file to be readable
 DEFAULT_REQUIRED: dict[str, list[list[str]]] = {
     "cdr": [["a_number"], ["start", "start_date"]],
-    "cells": [["cgi", "ci"], ["lat", "easting"]],
+    "cells": [["cgi", "ci"], ["lat", "easting", "grid_ref"]],
     "anpr": [["vrm"], ["t", "date"], ["camera_id"]],
     "subscribers": [["number"], ["name"]],
 }

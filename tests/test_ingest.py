@@ -689,3 +689,30 @@ def test_crlf_and_quoted_commas(tmp_path: Path) -> None:
     # the physical line of a row after a quoted newline is still right
     assert result.frame["row"].tolist() == [2, 4]
     assert result.frame.iloc[0]["address"] == "1 High St, Town\nSecond line"
+
+
+# --- coordinates and CSV mechanics ------------------------------------------------------------------------
+
+
+def test_cell_list_grid_refs_swapped_latlon_and_comma_escapes(tmp_path: Path) -> None:
+    from ingest.chunk import gridref_to_en
+
+    assert gridref_to_en("TG5140913177") == (651409.0, 313177.0)  # the OS worked example
+    assert gridref_to_en("NN 1667 7120") == (216670.0, 771200.0)
+    assert gridref_to_en("XX123") is None
+    grid = tmp_path / "grid.csv"
+    grid.write_text("CGI,Grid Reference,Azimuth,Address\n234-30-1-2,TG5140913177,90,Unit 1_COMMA_ Mill Lane\n")
+    row = ingest.read(grid, template="cells_osgb36").frame.iloc[0]
+    assert (row["easting"], row["northing"]) == (651409.0, 313177.0)
+    assert row["lat"] == pytest.approx(52.657979, abs=1e-4) and row["lon"] == pytest.approx(1.716052, abs=1e-4)
+    assert row["address"] == "Unit 1, Mill Lane"
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text("CGI,Latitude,Longitude\n234-30-1-2,-0.12,51.5\n")
+    row = ingest.read(swapped).frame.iloc[0]
+    assert (row["lat"], row["lon"]) == (51.5, -0.12) and "coordinate_out_of_range" in row["flags"]
+
+
+def test_report_states_the_time_window(uk: ingest.ReadResult) -> None:
+    assert uk.report.first_event_utc == "2024-03-31T01:00:00+00:00"
+    assert uk.report.last_event_utc == "2024-10-27T00:30:00+00:00"
+    assert any("coverage gaps" in note for note in uk.report.notes)
