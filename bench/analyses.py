@@ -45,9 +45,6 @@ def open_store(home: Path) -> Any:
 
 def ensure_case(store: Any, home: Path, case_id: str, seed: int, rows: int) -> dict[str, Any]:
     """Generate and import the case unless a complete import of it is already there."""
-    from csas_graph import importer
-    from csas_graph.synth.generate import PLAIN_TEMPLATE_FILE, generate
-
     out = home / f"synth-{seed}-{rows}"
     truth_path = out / "truth.json"
     done = store.run_statement(
@@ -55,6 +52,9 @@ def ensure_case(store: Any, home: Path, case_id: str, seed: int, rows: int) -> d
     )[0]["n"]
     if truth_path.exists() and done >= len(json.loads(truth_path.read_text())["import_order"]):
         return json.loads(truth_path.read_text())
+    from csas_graph import importer
+    from csas_graph.synth.generate import PLAIN_TEMPLATE_FILE, generate
+
     t0 = time.perf_counter()
     truth = generate(out, seed=seed, rows=rows)
     truth = json.loads(truth_path.read_text())

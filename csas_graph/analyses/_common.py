@@ -22,7 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 import cypher
 from csas_graph.cases import get_case
-from csas_graph.graph_store import GraphStore
+from csas_graph.graph_store import GraphStore, _checked
 
 #: at most this many event ids are listed per row; ``evidence_total`` gives the full count
 EVIDENCE_CAP = 50
@@ -154,9 +154,19 @@ def iso_local(value: Any, tz: ZoneInfo) -> str | None:
     return to_utc(value).astimezone(tz).isoformat()
 
 
+_TIMEZONES: dict[tuple[str, str], ZoneInfo] = {}
+
+
 def case_timezone(store: GraphStore, case_id: str) -> ZoneInfo:
-    """The case's local time zone (raises NotFound for an unknown case)."""
-    return ZoneInfo(get_case(store, case_id).timezone or "Europe/London")
+    """The case's local time zone (raises NotFound for an unknown case).
+
+    A case's zone is fixed when it is created, so it is remembered per database and case.
+    """
+    key = (store.uri, case_id)
+    tz = _TIMEZONES.get(key)
+    if tz is None:
+        tz = _TIMEZONES[key] = ZoneInfo(get_case(store, case_id).timezone or "Europe/London")
+    return tz
 
 
 # --------------------------------------------------------------------------- evidence
@@ -164,6 +174,22 @@ def evidence(ids: Iterable[str], cap: int = EVIDENCE_CAP) -> dict[str, Any]:
     """``{"evidence": first cap sorted unique ids, "evidence_total": count}``."""
     unique = sorted({i for i in ids if i})
     return {"evidence": unique[:cap], "evidence_total": len(unique)}
+
+
+# ------------------------------------------------------------------------------ reads
+def read_fast(store: GraphStore, name: str, **params: Any) -> list[dict[str, Any]]:
+    """``store.read`` without ``Record.data()``'s recursive walk over every list element.
+
+    Analyses' queries return plain values (strings, numbers, lists of them, epoch
+    milliseconds), so records become dicts as they are; on columnar results this is several
+    times faster. The query is still checked against its header.
+    """
+    q = _checked(cypher.load(name), params)
+    return store._session_call("read", _collect_plain, q.text, params)  # type: ignore[no-any-return]
+
+
+def _collect_plain(tx: Any, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(record.items()) for record in tx.run(query, params)]
 
 
 # ------------------------------------------------------------------------------ events
@@ -177,8 +203,8 @@ def incident_events(
     keys = sorted(set(keys))
     if not keys:
         return []
-    rows = store.read(
-        cypher.load("analyses/incident_events"), case_id=case_id, keys=keys, since=since, until=until, types=types
+    rows = read_fast(
+        store, "analyses/incident_events", case_id=case_id, keys=keys, since=since, until=until, types=types
     )
     return unpack(rows[0] if rows else None, INCIDENT_FIELDS, times=("start",))
 
@@ -188,16 +214,12 @@ def classify_supernodes(
     store: GraphStore, case_id: str, keys: Iterable[str], max_degree: int
 ) -> dict[str, dict[str, Any]]:
     """Among ``keys``, the supernodes: ``{number: {number, kind, reason, degree}}``."""
-    rows = store.read(
-        cypher.load("analyses/number_degrees"), case_id=case_id, keys=sorted(set(keys)), max_degree=max_degree
-    )
+    rows = read_fast(store, "analyses/number_degrees", case_id=case_id, keys=sorted(set(keys)), max_degree=max_degree)
     return {r["number"]: entry for r in rows if (entry := _supernode_entry(r, max_degree)) is not None}
 
 
 def all_supernodes(store: GraphStore, case_id: str, max_degree: int) -> dict[str, dict[str, Any]]:
-    rows = store.read(
-        cypher.load("analyses/supernodes"), case_id=case_id, kinds=list(SUPERNODE_KINDS), max_degree=max_degree
-    )
+    rows = read_fast(store, "analyses/supernodes", case_id=case_id, kinds=list(SUPERNODE_KINDS), max_degree=max_degree)
     return {r["number"]: entry for r in rows if (entry := _supernode_entry(r, max_degree)) is not None}
 
 
@@ -250,7 +272,9 @@ class CellIndex:
 
     @classmethod
     def load(cls, store: GraphStore, case_id: str) -> CellIndex:
-        return cls(store.read(cypher.load("analyses/cells"), case_id=case_id))
+        rows = read_fast(store, "analyses/cells", case_id=case_id)
+        fields = ("cell", "cgi", "resolved", "lat", "lon", "azimuth", "beamwidth", "site_name")
+        return cls(unpack(rows[0] if rows else None, fields, times=(), nullable=fields[1:]))
 
     def near_point(self, lat: float, lon: float, radius_m: float) -> list[str]:
         return sorted(k for k, (a, b) in self.loc.items() if haversine_m(lat, lon, a, b) <= radius_m)

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-import cypher
 from csas_graph.analyses._common import (
     CellIndex,
     Key,
@@ -18,6 +17,7 @@ from csas_graph.analyses._common import (
     evidence,
     haversine_m,
     iso,
+    read_fast,
     unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
@@ -43,12 +43,12 @@ def _merged_windows(times: list[datetime], delta: timedelta) -> list[tuple[datet
 
 
 def _vehicle_reads(store: GraphStore, case_id: str, vrm: str, since: datetime, until: datetime) -> list[Row]:
-    rows = store.read(cypher.load("analyses/vehicle_reads"), case_id=case_id, vrm=vrm, since=since, until=until)
+    rows = read_fast(store, "analyses/vehicle_reads", case_id=case_id, vrm=vrm, since=since, until=until)
     return unpack(rows[0] if rows else None, ("event_id", "t", "camera"))
 
 
 def _cameras(store: GraphStore, case_id: str) -> dict[str, tuple[float, float]]:
-    rows = store.read(cypher.load("analyses/cameras"), case_id=case_id)
+    rows = read_fast(store, "analyses/cameras", case_id=case_id)
     return {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
 
 
@@ -56,7 +56,7 @@ def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) 
     fields = PROBE_FIELDS[name]
     out: list[Row] = []
     for i in range(0, len(probes), PROBE_CHUNK):
-        rows = store.read(cypher.load(name), case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
+        rows = read_fast(store, name, case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
         out += unpack(rows[0] if rows else None, fields)
     return out
 
@@ -160,8 +160,9 @@ def _phones_for_vehicle(
     span = (max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
     exposure = {
         r["number"]: r["sightings"]
-        for r in store.read(
-            cypher.load("analyses/sighting_counts_at_cells"),
+        for r in read_fast(
+            store,
+            "analyses/sighting_counts_at_cells",
             case_id=case_id,
             keys=sorted(candidates),
             cells=all_cells,
@@ -242,8 +243,9 @@ def _vehicles_for_phone(
     span = (max(since, sightings[0]["t"] - delta), min(until, sightings[-1]["t"] + delta))
     exposure = {
         r["vrm"]: r["reads"]
-        for r in store.read(
-            cypher.load("analyses/read_counts_at_cameras"),
+        for r in read_fast(
+            store,
+            "analyses/read_counts_at_cameras",
             case_id=case_id,
             vrms=sorted(candidates),
             cameras=all_cams,

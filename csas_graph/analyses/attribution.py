@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import Field
 
-import cypher
 from csas_graph.analyses._common import (
     EVENT_TYPES,
     Key,
@@ -20,6 +19,7 @@ from csas_graph.analyses._common import (
     excluded_list,
     incident_events,
     iso,
+    read_fast,
     to_utc,
     unpack,
 )
@@ -52,7 +52,11 @@ def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None,
     own links (USED_HANDSET / USED_SIM, built by the loader) include it. Sightings (SEEN_AT) are
     the number's own.
     """
-    links = store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=keys)
+    links = (
+        read_fast(store, "analyses/identity_links", case_id=case_id, keys=None)
+        if keys is None
+        else read_fast(store, "analyses/identity_links_of", case_id=case_id, keys=keys)
+    )
     own_imeis: dict[str, set[str]] = defaultdict(set)
     own_imsis: dict[str, set[str]] = defaultdict(set)
     placeholder: set[str] = set()
@@ -65,7 +69,11 @@ def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None,
             own_imsis[link["number"]].add(link["sim"])
     since, until = p.window()
     seq: dict[str, list[Row]] = defaultdict(list)
-    raw = store.read(cypher.load("analyses/identity_events"), case_id=case_id, keys=keys)
+    raw = (
+        read_fast(store, "analyses/identity_events", case_id=case_id, keys=None)
+        if keys is None
+        else read_fast(store, "analyses/identity_events_of", case_id=case_id, keys=keys)
+    )
     fields = ("number", "event_id", "t", "imei", "imsi", "source")
     for e in unpack(raw[0] if raw else None, fields, nullable=("imei", "imsi")):
         t = e["t"]
@@ -155,12 +163,12 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
     ident = _identity_sequences(store, case_id, keys, p)
     if p.number is not None:
         imeis = sorted({e["imei"] for e in ident["seq"].get(p.number, []) if e["imei"]})
-        handsets = store.read(cypher.load("analyses/handset_users"), case_id=case_id, imeis=imeis)
+        handsets = read_fast(store, "analyses/handset_users", case_id=case_id, imeis=imeis)
         co_users = sorted({n for h in handsets for n in h["numbers"]} - {p.number})
         if co_users:
             ident["seq"].update(_identity_sequences(store, case_id, co_users, p)["seq"])
     else:
-        handsets = store.read(cypher.load("analyses/multi_sim_handsets"), case_id=case_id, min_sims=p.min_sims)
+        handsets = read_fast(store, "analyses/multi_sim_handsets", case_id=case_id, min_sims=p.min_sims)
     rows: list[Row] = []
     subjects = sorted(ident["seq"]) if p.number is None else [p.number]
     for number in subjects:
@@ -295,9 +303,7 @@ def successors(store: GraphStore, case_id: str, p: SuccessorsParams) -> Analysis
     types: list[str] = sorted(p.types) if p.types else list(EVENT_TYPES)
     activity = {
         r["number"]: {"first": to_utc(r["first"]), "last": to_utc(r["last"]), "events": r["events"]}
-        for r in store.read(
-            cypher.load("analyses/number_activity"), case_id=case_id, since=since, until=until, types=types
-        )
+        for r in read_fast(store, "analyses/number_activity", case_id=case_id, since=since, until=until, types=types)
     }
     excluded = {} if p.include_supernodes else all_supernodes(store, case_id, p.max_degree or 0)
     rows: list[Row] = []
@@ -314,7 +320,7 @@ def successors(store: GraphStore, case_id: str, p: SuccessorsParams) -> Analysis
             if a["last"] <= case_end - silence and a["events"] >= p.min_events and n not in excluded
         )
     contacts: dict[str, set[str]] = defaultdict(set)
-    for e in store.read(cypher.load("analyses/edge_weights"), case_id=case_id, since=since, until=until, types=types):
+    for e in read_fast(store, "analyses/edge_weights", case_id=case_id, since=since, until=until, types=types):
         if e["src"] not in excluded and e["dst"] not in excluded and e["src"] != e["dst"]:
             contacts[e["src"]].add(e["dst"])
             contacts[e["dst"]].add(e["src"])
@@ -367,7 +373,7 @@ def successors(store: GraphStore, case_id: str, p: SuccessorsParams) -> Analysis
 
 def _handsets_by_number(store: GraphStore, case_id: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
-    for link in store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=None):
+    for link in read_fast(store, "analyses/identity_links", case_id=case_id, keys=None):
         if link["kind"] == "number-handset" and not link["placeholder"] and not is_placeholder_imei(link["imei"]):
             out[link["number"]].add(device_id(link["imei"]))
     return out

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-import cypher
 from csas_graph.analyses._common import (
     AnalysisParams,
     CellIndex,
@@ -22,6 +21,7 @@ from csas_graph.analyses._common import (
     excluded_list,
     iso,
     iso_local,
+    read_fast,
     to_utc,
     unpack,
 )
@@ -44,7 +44,7 @@ def fetch_sightings(
     by_number: dict[str, list[Sighting]] = {k: [] for k in keys}
     if not keys:
         return by_number
-    rows = store.read(cypher.load("analyses/sightings"), case_id=case_id, keys=sorted(keys), since=since, until=until)
+    rows = read_fast(store, "analyses/sightings", case_id=case_id, keys=sorted(keys), since=since, until=until)
     for r in rows:
         number = r["number"]
         out = unpack(r, SIGHTING_FIELDS, nullable=("type", "role", "imei"))
@@ -232,9 +232,7 @@ def _sightings_near(
     ]
     found: dict[str, dict[tuple[str, str], Sighting]] = defaultdict(dict)
     for chunk in range(0, len(probes), 2000):
-        rows = store.read(
-            cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes[chunk : chunk + 2000]
-        )
+        rows = read_fast(store, "analyses/sightings_at_cells", case_id=case_id, probes=probes[chunk : chunk + 2000])
         for r in unpack(rows[0] if rows else None, AT_CELLS_FIELDS):
             if r["number"] in sightings:
                 continue
@@ -318,7 +316,8 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
     received an event appear: an idle phone at the scene is invisible.
     """
     scenes = p.scene_list()
-    cells = CellIndex.load(store, case_id)
+    # the case's cells are only needed to resolve cells named by CGI
+    cells = CellIndex.load(store, case_id) if any(s.cells is not None for s in scenes) else CellIndex([])
     min_scenes = p.min_scenes or len(scenes)
     if min_scenes > len(scenes):
         raise InvalidInput(f"min_scenes {min_scenes} exceeds the {len(scenes)} scenes given", field="min_scenes")
@@ -330,7 +329,7 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
         name = s.name or f"scene-{i + 1}"
         scene_info.append({"name": name, "cells": keys, "since": iso(s.since), "until": iso(s.until)})
         probes.append({"probe": i, "cells": keys, "since": s.since, "until": s.until})
-    raw = store.read(cypher.load("analyses/sightings_at_cells"), case_id=case_id, probes=probes)
+    raw = read_fast(store, "analyses/sightings_at_cells", case_id=case_id, probes=probes)
     rows_raw = unpack(raw[0] if raw else None, AT_CELLS_FIELDS)
     per: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows_raw:
@@ -367,7 +366,7 @@ def _scene_cells(store: GraphStore, case_id: str, scene: Scene, cells: CellIndex
         if not keys:
             raise InvalidInput(f"none of the cells {sorted(wanted)} exists in case {case_id}", field="cells")
         return keys
-    rows = store.read(
-        cypher.load("analyses/cells_near"), case_id=case_id, lat=scene.lat, lon=scene.lon, radius_m=scene.radius_m
+    rows = read_fast(
+        store, "analyses/cells_near", case_id=case_id, lat=scene.lat, lon=scene.lon, radius_m=scene.radius_m
     )
     return [r["cell"] for r in rows]

@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import Field
 
-import cypher
 from csas_graph.analyses._common import (
     CALL_TYPES,
     EVENT_TYPES,
@@ -25,6 +24,7 @@ from csas_graph.analyses._common import (
     incident_events,
     iso,
     iso_local,
+    read_fast,
     to_utc,
     unpack,
 )
@@ -305,8 +305,9 @@ def call_chains(store: GraphStore, case_id: str, p: CallChainsParams) -> Analysi
             return
         for k in missing:
             out_cache[k] = []
-        rows = store.read(
-            cypher.load("analyses/outgoing_events"),
+        rows = read_fast(
+            store,
+            "analyses/outgoing_events",
             case_id=case_id,
             keys=missing,
             since=since,

@@ -14,7 +14,6 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import Field, model_validator
 
-import cypher
 from csas_graph.analyses._common import (
     EVENT_TYPES,
     EVIDENCE_CAP,
@@ -24,6 +23,7 @@ from csas_graph.analyses._common import (
     TypeList,
     all_supernodes,
     excluded_list,
+    read_fast,
 )
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.errors import NotFound
@@ -50,9 +50,7 @@ def contact_graph(store: GraphStore, case_id: str, p: GraphParams | Any) -> tupl
     since, until = p.window()
     excluded = {} if p.include_supernodes else all_supernodes(store, case_id, p.max_degree or 0)
     weights: dict[tuple[str, str], list[int]] = {}
-    for e in store.read(
-        cypher.load("analyses/edge_weights"), case_id=case_id, since=since, until=until, types=_types(p)
-    ):
+    for e in read_fast(store, "analyses/edge_weights", case_id=case_id, since=since, until=until, types=_types(p)):
         a, b = sorted((e["src"], e["dst"]))
         if a == b or a in excluded or b in excluded:
             continue
@@ -85,8 +83,9 @@ def _sorted_graph(g: nx.Graph) -> nx.Graph:
 
 def _number_evidence(store: GraphStore, case_id: str, keys: list[str], p: Any) -> dict[str, Row]:
     since, until = p.window()
-    rows = store.read(
-        cypher.load("analyses/number_evidence"),
+    rows = read_fast(
+        store,
+        "analyses/number_evidence",
         case_id=case_id,
         keys=keys,
         since=since,
@@ -190,8 +189,9 @@ def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> Analys
     rows = []
     for i, members in enumerate(groups, start=1):
         sub = g.subgraph(members)
-        ev = store.read(
-            cypher.load("analyses/group_evidence"),
+        ev = read_fast(
+            store,
+            "analyses/group_evidence",
             case_id=case_id,
             keys=members,
             since=since,
@@ -262,8 +262,9 @@ def path(store: GraphStore, case_id: str, p: PathParams) -> AnalysisResult:
     pairs = sorted({tuple(sorted(h)) for pth in paths for h in pairwise(pth)})
     ev: dict[tuple[str, str], Row] = {}
     if pairs:
-        for r in store.read(
-            cypher.load("analyses/pair_evidence"),
+        for r in read_fast(
+            store,
+            "analyses/pair_evidence",
             case_id=case_id,
             pairs=[list(pr) for pr in pairs],
             since=since,

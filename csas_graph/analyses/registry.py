@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from csas_graph.analyses import anpr, attribution, colocation, contacts, graph, movement
-from csas_graph.analyses._common import EVIDENCE_CAP
+from csas_graph.analyses._common import EVIDENCE_CAP, case_timezone
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.errors import InvalidInput, NotFound
 from csas_graph.graph_store import GraphStore
@@ -223,7 +223,5 @@ def run_analysis(store: GraphStore, case_id: str, name: str, params: dict[str, A
     field) for bad parameters.
     """
     model = validate_params(name, params)
-    from csas_graph.cases import get_case
-
-    get_case(store, case_id)  # NotFound for an unknown case, before any work
+    case_timezone(store, case_id)  # NotFound for an unknown case, before any work
     return ANALYSES[name].run(store, case_id, model)
