@@ -182,6 +182,20 @@ def _iso_seconds(ts: pd.Series) -> np.ndarray:
     return out
 
 
+_PRECISION_NOTED = "minute_precision"
+
+
+def state_note_precision(ctx: FileContext, text: pd.Series) -> bool:
+    """True once per file when no start time in a sample carries seconds (Verizon-style H:MM)."""
+    if _PRECISION_NOTED in ctx.flags_seen:
+        return False
+    sample = [t for t in text.iloc[:2000].tolist() if t]
+    if not sample:
+        return False
+    ctx.flags_seen.add(_PRECISION_NOTED)
+    return not any(t.count(":") >= 2 for t in sample)
+
+
 def _times(
     ctx: FileContext, chunk: RawChunk, prefix: str
 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -197,6 +211,11 @@ def _times(
         else:
             text = date
     naive, offset, explicit_utc = parse_naive(text, ctx.date_order)
+    if prefix == "start" and state_note_precision(ctx, text):
+        ctx.notes.append(
+            "start times are recorded to the minute (no seconds): allow at least 60 s of tolerance when"
+            " matching events across sources"
+        )
     utc, amb, gap = localise(naive, ctx.timezone)
     if ctx.timezone != "UTC" and (explicit_utc.any() or offset.notna().any()):
         # a zone written in the value itself beats the file's rule

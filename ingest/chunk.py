@@ -72,6 +72,8 @@ class FileContext:
     target_key: str | None = None
     cameras: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: once-per-file observations already made (notes are not repeated per chunk)
+    flags_seen: set[str] = field(default_factory=set)
 
     def column_label(self, name: str) -> str:
         idx = self.mapping.get(name)

@@ -247,6 +247,7 @@ def test_user_template_for_unknown_layout_with_opaque_ids(tmp_path: Path) -> Non
     assert rows[2]["a_key"] == "OPAQUE:u-1001" and rows[2]["a_kind"] == "opaque"
     assert rows[3]["start_utc"] == pd.Timestamp("2024-05-02 12:00:00", tz="UTC")  # mm/dd from the template
     assert result.report.loaded == 3
+    assert any("to the minute" in note for note in result.report.notes)  # 12:00, no seconds
 
 
 # --- layout d: GPRS ---------------------------------------------------------------------------------
