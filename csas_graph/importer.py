@@ -13,7 +13,7 @@ Method
    :func:`ingest.read_chunks` (parse + cleanse), and each chunk is written in ``UNWIND`` batches:
    distinct nodes are MERGEd on their case keys, events are CREATEd when their ``event_id`` is new
    and otherwise get the row's source appended (an overlapping delivery: ``overlap_duplicate``, or
-   ``mirrored_duplicate`` when the direction recorded differs).
+   ``mirrored_duplicate`` when it is the other party's record of the event).
 4. Pairing edges (Number-SIM-Handset, first/last seen, counts) are written together with the
    ``SourceFile`` status ``complete`` in one final transaction: a file is complete with all its
    events and pairings, or it is ``loading`` and will be rolled back.
@@ -157,7 +157,7 @@ def import_file(
         done = 0
         if progress:
             progress(0, source.total_rows)
-        for chunk in source.chunks():
+        for chunk in prefetched(source.chunks()):
             loader.load(chunk)
             done += len(chunk)
             store.write(
@@ -429,6 +429,49 @@ def source_from_frames(
     )
 
 
+def prefetched(chunks: Iterator[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
+    """Read the next chunk in a thread while the current one is written.
+
+    Parsing is CPU work in this process and writing mostly waits on the server, so the two
+    overlap; at most ``depth`` chunks wait in memory, which keeps memory flat. A reader error
+    is re-raised in the caller at the point the failing chunk would have arrived.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        q.put(("chunk", chunk), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer
+            q.put(("error", err))
+
+    thread = threading.Thread(target=produce, name="csas-import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 # ================================================================================= loaders
 @dataclass
 class _Pairing:
@@ -546,11 +589,11 @@ class _CdrLoader(_Loader):
                 cell_keys[role] = key
                 if key is not None and props is not None:
                     cells.setdefault(key, {"key": key, "props": props})
-                    unresolved = unresolved or props.get("kind") == "cell"
+                    # a foreign network's cell is flagged roaming, not missing from a UK cell list
+                    unresolved = unresolved or (props.get("kind") == "cell" and not props.get("roaming"))
             if unresolved:
                 flags.append("unresolved_cell")
-                if rec["outcome"] == "loaded":
-                    self.extra_flags["unresolved_cell"] = self.extra_flags.get("unresolved_cell", 0) + 1
+                self.extra_flags["unresolved_cell"] = self.extra_flags.get("unresolved_cell", 0) + 1
             rec["_flags"] = flags
             source = self.source(row)
             event_type = rec.get("event_type") or "other"
@@ -617,7 +660,6 @@ class _CdrLoader(_Loader):
                                 "duration_s": _num(rec.get("duration_s")),
                                 "type": event_type,
                                 "imei": imei,
-                                "cell_key": key,
                                 "time_basis": rec.get("time_basis") or "at_or_before",
                                 "flags": flags,
                                 "sources": [source],
@@ -700,8 +742,7 @@ class _CdrLoader(_Loader):
                 if hit is None:
                     new_rows.add(call["row"])
                     continue
-                recorded = hit.get("existing_direction")
-                mirrored = recorded is not None and recorded != call["props"].get("direction")
+                mirrored = is_mirror(call["props"], hit.get("existing_target"), hit.get("existing_direction"))
                 self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
                 if mirrored:
                     new_rows.add(call["row"])
@@ -795,23 +836,28 @@ class _AnprLoader(_Loader):
         merged: list[dict[str, Any]] = []
         seen: set[str] = set()
         for rec in frame_records(_accepted(frame)):
-            row, vrm, camera = int(rec["row"]), rec.get("vrm"), _str_or_none(rec.get("camera_id"))
-            if not vrm or camera is None:
+            row, vrm, camera = int(rec["row"]), _str_or_none(rec.get("vrm")), _str_or_none(rec.get("camera_id"))
+            if camera is None:
                 continue
-            vehicles.setdefault(vrm, {"key": vrm})
             lat, lon = _num(rec.get("camera_lat")), _num(rec.get("camera_lon"))
+            is_camera_list = rec.get("record_type") == "camera" or vrm is None
             cameras.setdefault(
                 camera,
                 {
                     "key": camera,
                     "props": _drop_none(
                         {
-                            "name": rec.get("camera_name"),
+                            "name": _str_or_none(rec.get("camera_name")),
                             "location": WGS84Point((lon, lat)) if lat is not None and lon is not None else None,
+                            "direction": _str_or_none(rec.get("direction")) if is_camera_list else None,
+                            "src_row": row,
                         }
                     ),
                 },
             )
+            if is_camera_list or vrm is None:
+                continue  # a camera list row: the Camera node is its load
+            vehicles.setdefault(vrm, {"key": vrm})
             source = self.source(row)
             read = {
                 "row": row,
@@ -891,6 +937,19 @@ _LOADERS: dict[str, type[_Loader]] = {
     "anpr": _AnprLoader,
     "subscribers": _SubscribersLoader,
 }
+
+
+def is_mirror(props: dict[str, Any], existing_target: str | None, existing_direction: str | None) -> bool:
+    """Whether a row repeats an event from the other party's records (rather than the same record).
+
+    The other party's record has the other party as its target; failing targets, it records
+    the opposite direction.
+    """
+    target = props.get("target")
+    if existing_target is not None and target is not None:
+        return bool(existing_target != target)
+    direction = props.get("direction")
+    return existing_direction is not None and direction is not None and existing_direction != direction
 
 
 def _sighting_key(s: dict[str, Any]) -> tuple[str, str, str]:
@@ -1227,7 +1286,8 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _drop_none(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if v is not None}
+    """Properties worth storing: no nulls (Neo4j stores none) and no empty flag lists."""
+    return {k: v for k, v in props.items() if v is not None and v != []}
 
 
 def _jsonable(value: Any) -> Any:

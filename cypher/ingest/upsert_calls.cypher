@@ -1,7 +1,7 @@
 // Create each call, SMS or video event not yet in the case (CALLED, originator -> recipient); for an
 // event already there, append the row's "<sha256>:<row>" to its sources (never twice) and return it.
 // params: case_id, rows
-// returns: row, event_id, existing_direction
+// returns: row, event_id, existing_direction, existing_target
 UNWIND $rows AS r
 OPTIONAL MATCH ()-[e:CALLED {case_id: $case_id, event_id: r.event_id}]->()
 CALL (r, e) {
@@ -16,4 +16,4 @@ CALL (r, e) {
   SET e.sources = e.sources + r.source
 }
 WITH r, e WHERE e IS NOT NULL
-RETURN r.row AS row, r.event_id AS event_id, e.direction AS existing_direction
+RETURN r.row AS row, r.event_id AS event_id, e.direction AS existing_direction, e.target AS existing_target

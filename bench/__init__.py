@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<area>``; figures are recorded in docs/benchmarks.md."""
