@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,7 +70,8 @@ def test_planted_unresolved_cells_are_kept_and_carry_their_events(
     for cgi in truth["unresolved_cells"]:
         rows = store.run_statement(
             "MATCH (:Number)-[s:SEEN_AT {case_id: $c}]->(x:Cell {case_id: $c, key: $k}) "
-            "RETURN x.resolved AS resolved, count(s) AS n, all(f IN collect(s.flags) WHERE 'unresolved_cell' IN f) AS ok",
+            "RETURN x.resolved AS resolved, count(s) AS n, "
+            "all(f IN collect(s.flags) WHERE 'unresolved_cell' IN f) AS ok",
             {"c": case_id, "k": cgi},
             write=False,
         )
