@@ -9,7 +9,9 @@ Run ``python -m bench.ingest [--rows 1000000]``. It
    :func:`csas_graph.importer.import_file`, timing the whole run;
 3. as the peer, writes the same events, already cleaned by ``ingest.read`` (not timed), to one
    CSV and loads it with ``LOAD CSV … CALL { … } IN TRANSACTIONS`` (MERGE numbers and cells,
-   CREATE the call and sighting events) into another case;
+   CREATE the CALLED event and its first/last SEEN_AT sightings, as the importer does) into
+   another case. The peer is handed de-duplicated events, so it does no duplicate checks, no
+   cell resolution, no evidence copy and no pairing edges;
 4. prints rows/s, events/s, the ratio to the peer, and the peak RSS of this Python process and
    of the Neo4j JVM (sampled every 0.2 s with psutil).
 
@@ -54,6 +56,13 @@ CALL (r) {
                           t: datetime(r.start), type: r.type, sources: [r.source], src_sha256: r.sha256,
                           src_row: toInteger(r.row)}]->(c)
   }
+  CALL (r, a) {
+    WITH r, a WHERE r.last_cell <> '' AND NOT (r.last_cell = r.first_cell AND r.end = r.start)
+    MERGE (c:Cell {case_id: $case_id, key: r.last_cell})
+    CREATE (a)-[:SEEN_AT {case_id: $case_id, event_id: r.event_id, role: 'last', party: r.party,
+                          t: datetime(r.end), type: r.type, sources: [r.source], src_sha256: r.sha256,
+                          src_row: toInteger(r.row)}]->(c)
+  }
 } IN TRANSACTIONS OF 10000 ROWS
 """
 PEER_COLUMNS = [
@@ -66,6 +75,8 @@ PEER_COLUMNS = [
     "duration_s",
     "direction",
     "first_cell",
+    "last_cell",
+    "end",
     "source",
     "sha256",
     "row",
@@ -165,6 +176,7 @@ def write_peer_csv(path: Path, data_dir: Path, truth: dict[str, Any]) -> int:
                         continue  # the peer is handed the events already de-duplicated
                     seen.add(rec["event_id"])
                     start = rec.get("start_utc")
+                    end = rec.get("end_utc") or start
                     writer.writerow(
                         [
                             rec["event_id"],
@@ -176,6 +188,8 @@ def write_peer_csv(path: Path, data_dir: Path, truth: dict[str, Any]) -> int:
                             rec.get("duration_s") if rec.get("duration_s") is not None else "",
                             rec.get("direction") or "",
                             rec.get("first_cgi") or "",
+                            rec.get("last_cgi") or "",
+                            end.isoformat() if end is not None else "",
                             f"{stream.sha256}:{rec['row']}",
                             stream.sha256,
                             rec["row"],
