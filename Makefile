@@ -4,6 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 JAR     := neo4j-local/target/neo4j-local-1.0.0.jar
+SOURCES := csas_graph ingest cypher api viz tests bench
 
 .PHONY: demo test lint format typecheck setup system-deps neo4j-local bench clean
 
@@ -24,13 +25,13 @@ demo: setup
 	$(BIN)/csas demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format .
-	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format $(SOURCES)
+	$(BIN)/ruff check --fix $(SOURCES)
 
 # Debian packages for the browser (Chromium) and PDF (WeasyPrint, poppler) tests; needs root or sudo.
 SYSTEM_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils
