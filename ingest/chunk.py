@@ -10,7 +10,6 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -48,14 +47,8 @@ class RawChunk:
     #: reader-level reject (summary_row / malformed_row) per row, or None
     pre_reason: list[str | None]
     pre_message: list[str | None]
-    _columns: list[tuple[str, ...]] | None = None
+    #: the mapped columns as object Series (views of one 2-D array), built on first use
     _stripped: dict[int, pd.Series] = field(default_factory=dict)
-
-    def columns(self) -> list[tuple[str, ...]]:
-        """The fields transposed (one tuple per column), computed once. Rows are all full width."""
-        if self._columns is None:
-            self._columns = list(zip(*self.fields, strict=True)) if self.fields else []
-        return self._columns
 
 
 @dataclass
@@ -176,16 +169,16 @@ def column(ctx: FileContext, chunk: RawChunk, name: str) -> pd.Series:
     if idx is None:
         return pd.Series([""] * n, dtype=object)
     if not chunk._stripped:
-        # every mapped column in one C-level pass (itemgetter + zip); values are not stripped here:
-        # every parser strips, once per distinct value
-        idxs = sorted(set(ctx.mapping.values()))
+        # one C-level conversion of the whole chunk to a 2-D object array; columns are views of it.
+        # Values are not stripped here: every parser strips, once per distinct value.
         if chunk.fields:
-            picked = list(zip(*map(itemgetter(*idxs), chunk.fields), strict=True)) if len(idxs) > 1 else None
-            for j, i in enumerate(idxs):
-                values = picked[j] if picked is not None else [f[i] for f in chunk.fields]
-                chunk._stripped[i] = pd.Series(values, dtype=object)
+            matrix = np.array(chunk.fields, dtype=object)
+            if matrix.ndim != 2:  # cannot happen (rows are padded to the header width): be safe
+                matrix = np.array([list(f) for f in chunk.fields], dtype=object).reshape(len(chunk.fields), -1)
+            for i in sorted(set(ctx.mapping.values())):
+                chunk._stripped[i] = pd.Series(matrix[:, i], dtype=object, copy=False)
         else:
-            for i in idxs:
+            for i in sorted(set(ctx.mapping.values())):
                 chunk._stripped[i] = pd.Series([], dtype=object)
     return chunk._stripped[idx].copy(deep=False)
 
@@ -329,10 +322,10 @@ def bng_to_wgs84(easting: pd.Series, northing: pd.Series) -> tuple[np.ndarray, n
     lon = np.full(len(e), np.nan)
     if in_range.any():
         # cells repeat: transform each distinct (E, N) once
-        pairs, inverse = np.unique(np.stack([e[in_range], nth[in_range]], axis=1), axis=0, return_inverse=True)
-        x, y = bng_transformer().transform(pairs[:, 0], pairs[:, 1])
-        lon[in_range] = np.asarray(x)[inverse.ravel()]
-        lat[in_range] = np.asarray(y)[inverse.ravel()]
+        codes, pairs = pd.factorize(e[in_range] + 1j * nth[in_range])
+        x, y = bng_transformer().transform(pairs.real, pairs.imag)
+        lon[in_range] = np.asarray(x)[codes]
+        lat[in_range] = np.asarray(y)[codes]
     return lat, lon, present & ~in_range
 
 
