@@ -55,7 +55,9 @@ class ImportJobs:
     """The jobs of one app, run on ``workers`` threads."""
 
     def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="csas-import")
+        self._workers = workers
+        self._closed = False
+        self._pool = self._new_pool()
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
 
@@ -65,8 +67,14 @@ class ImportJobs:
         job = ImportJob(uuid.uuid4().hex, case_id, file_name, size, user)
         with self._lock:
             self._jobs[job.import_id] = job
-        self._pool.submit(self._run, job, work)
+        with self._lock:
+            if self._closed:  # the app was shut down and started again (its lifespan ran twice)
+                self._pool, self._closed = self._new_pool(), False
+            self._pool.submit(self._run, job, work)
         return job
+
+    def _new_pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="csas-import")
 
     def get(self, case_id: str, import_id: str) -> ImportJob | None:
         with self._lock:
@@ -82,7 +90,9 @@ class ImportJobs:
             self._jobs = {k: j for k, j in self._jobs.items() if j.case_id != case_id}
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._closed = True
 
     @staticmethod
     def _run(job: ImportJob, work: Callable[[ImportJob], None]) -> None:

@@ -383,8 +383,10 @@ def test_disposal(client: TestClient, world: World, store: GraphStore, settings:
     assert not evidence.exists() and not (settings.home / "uploads" / case).exists()
     assert client.get(f"/cases/{case}", headers=lead).status_code == 404
     assert client.get(f"/cases/{case}/imports", headers=lead).status_code == 404
-    record = list(audit.select_records(store, case_ids=[case]))[-1]
-    assert record["action"] == "case.dispose" and record["result_count"] == report["total"]
+    actions = [r["action"] for r in audit.select_records(store, case_ids=[case])]
+    assert actions[-3:] == ["case.dispose", "case.denied", "case.denied"]  # the later reads were refused
+    record = [r for r in audit.select_records(store, case_ids=[case]) if r["action"] == "case.dispose"][-1]
+    assert record["user"] == world.users["team-lead"] and record["result_count"] == report["total"]
     assert json.loads(record["params"])["nodes"]["Case"] == 1
     assert audit.verify_chain(store).ok
 
@@ -461,3 +463,42 @@ def test_openapi_document_is_complete(client: TestClient) -> None:
         assert path in paths, path
     assert "multipart/form-data" in paths["/cases/{case_id}/imports"]["post"]["requestBody"]["content"]
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+@pytest.mark.slow
+def test_csas_serve_listens_on_loopback_only_by_default(cli_env: dict[str, str]) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+    import psutil
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "csas_graph", "serve", "--port", str(port)], env=cli_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:] if proc.stderr else "exited"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "csas serve did not come up"
+            time.sleep(0.5)
+        listening = [
+            c.laddr
+            for c in psutil.Process(proc.pid).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+        ]
+        assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

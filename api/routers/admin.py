@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path
 
 from api.deps import AdminUser, Auditor, CurrentUser, StoreDep
 from api.schemas.admin import NAME_PATTERN, MembershipOut, TeamCreate, TeamList, TeamOut, UserCreate, UserList, UserOut
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from csas_graph import auth
 from csas_graph.auth import Principal
 from csas_graph.errors import NotFound, PermissionDenied
 
-router = APIRouter(tags=["admin"], responses={401: PROBLEMS[401], 403: PROBLEMS[403]})
+router = APIRouter(tags=["admin"], responses=problems(401, 403, 422, 503))
 
 Name = Annotated[str, Path(pattern=NAME_PATTERN)]
 
@@ -31,7 +31,7 @@ def list_users(principal: AdminUser, store: StoreDep) -> UserList:
     return UserList(data=data, count=len(data))
 
 
-@router.post("/admin/users", response_model=UserOut, status_code=201, responses={409: {}, 422: PROBLEMS[422]})
+@router.post("/admin/users", response_model=UserOut, status_code=201, responses=problems(409))
 def add_user(body: UserCreate, principal: AdminUser, store: StoreDep, audit: Auditor) -> UserOut:
     """Add a user (admins)."""
     audit("user.add", None, body.model_dump())
@@ -47,7 +47,7 @@ def list_teams(principal: CurrentUser, store: StoreDep) -> TeamList:
     return TeamList(data=teams, count=len(teams))
 
 
-@router.post("/admin/teams", response_model=TeamOut, status_code=201, responses={409: {}, 422: PROBLEMS[422]})
+@router.post("/admin/teams", response_model=TeamOut, status_code=201, responses=problems(409))
 def add_team(body: TeamCreate, principal: AdminUser, store: StoreDep, audit: Auditor) -> TeamOut:
     """Add a team (admins)."""
     audit("team.add", None, {"team": body.name})
@@ -55,7 +55,7 @@ def add_team(body: TeamCreate, principal: AdminUser, store: StoreDep, audit: Aud
     return TeamOut(name=body.name, members=[])
 
 
-@router.post("/teams/{team}/members/{username}", response_model=MembershipOut, responses={404: PROBLEMS[404]})
+@router.post("/teams/{team}/members/{username}", response_model=MembershipOut, responses=problems(404))
 def grant(team: Name, username: Name, principal: CurrentUser, store: StoreDep, audit: Auditor) -> MembershipOut:
     """Make a user a member of a team (that team's lead, or an admin)."""
     _require_lead(principal, team)
@@ -64,7 +64,7 @@ def grant(team: Name, username: Name, principal: CurrentUser, store: StoreDep, a
     return MembershipOut(team=team, username=username, member=True)
 
 
-@router.delete("/teams/{team}/members/{username}", response_model=MembershipOut, responses={404: PROBLEMS[404]})
+@router.delete("/teams/{team}/members/{username}", response_model=MembershipOut, responses=problems(404))
 def revoke(team: Name, username: Name, principal: CurrentUser, store: StoreDep, audit: Auditor) -> MembershipOut:
     """Remove a user from a team (that team's lead, or an admin)."""
     _require_lead(principal, team)

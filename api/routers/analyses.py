@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from api.deps import Auditor, CaseAccess, CurrentUser, StoreDep
 from api.schemas.analyses import AnalysisCatalogue, AnalysisInfo, AnalysisResultOut
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from csas_graph.errors import NotFound
 
-router = APIRouter(tags=["analyses"], responses={401: PROBLEMS[401]})
+router = APIRouter(tags=["analyses"], responses=problems(401, 403, 422, 503))
 
 AnalysisName = Annotated[
     str, Path(pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="An analysis name from GET /analyses.")
@@ -47,7 +47,7 @@ def catalogue(principal: CurrentUser) -> AnalysisCatalogue:
 @router.post(
     "/cases/{case_id}/analyses/{name}",
     response_model=AnalysisResultOut,
-    responses={404: PROBLEMS[404], 422: PROBLEMS[422]},
+    responses=problems(404),
 )
 def run(
     name: AnalysisName,

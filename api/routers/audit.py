@@ -9,14 +9,14 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import Auditor, CurrentUser, StoreDep
 from api.schemas.audit import VerifyOut
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from csas_graph import audit as trail
 from csas_graph.auth import Principal, Role
 from csas_graph.cases import list_cases
 from csas_graph.errors import PermissionDenied
 from csas_graph.graph_store import GraphStore
 
-router = APIRouter(prefix="/audit", tags=["audit"], responses={401: PROBLEMS[401], 403: PROBLEMS[403]})
+router = APIRouter(prefix="/audit", tags=["audit"], responses=problems(401, 403, 422, 503))
 
 MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 

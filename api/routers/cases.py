@@ -19,12 +19,12 @@ from api.deps import (
     result_digest,
 )
 from api.schemas.cases import CaseCreate, CaseDetail, CaseDispose, CaseList, CaseOut, CaseUpdate, DisposalOut
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from csas_graph import cases
 from csas_graph.errors import InvalidInput, NotFound, PermissionDenied
 from csas_graph.retention import dispose_case
 
-router = APIRouter(prefix="/cases", tags=["cases"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/cases", tags=["cases"], responses=problems(401, 403, 404, 422, 503))
 
 
 @router.get("", response_model=CaseList)
@@ -36,7 +36,7 @@ def list_cases(principal: CurrentUser, store: StoreDep, audit: Auditor) -> CaseL
     return CaseList(data=found, count=len(found), past_review=sum(c.past_review for c in found))
 
 
-@router.post("", response_model=CaseOut, status_code=201, responses={403: PROBLEMS[403], 409: {}, 422: PROBLEMS[422]})
+@router.post("", response_model=CaseOut, status_code=201, responses=problems(409))
 def create_case(body: CaseCreate, principal: CurrentUser, store: StoreDep, audit: Auditor) -> CaseOut:
     """Create a case for one of the caller's teams."""
     require_modify(principal, "create cases")
@@ -55,7 +55,7 @@ def create_case(body: CaseCreate, principal: CurrentUser, store: StoreDep, audit
     return CaseOut(**case.as_dict())
 
 
-@router.get("/{case_id}", response_model=CaseDetail, responses={404: PROBLEMS[404]})
+@router.get("/{case_id}", response_model=CaseDetail, responses=problems(404))
 def read_case(case: CaseAccess, store: StoreDep, audit: Auditor) -> CaseDetail:
     """One case with its file and row counts."""
     summary = cases.case_summary(store, case.case_id)
@@ -63,9 +63,7 @@ def read_case(case: CaseAccess, store: StoreDep, audit: Auditor) -> CaseDetail:
     return CaseDetail(**summary)
 
 
-@router.patch(
-    "/{case_id}", response_model=CaseOut, responses={403: PROBLEMS[403], 404: PROBLEMS[404], 422: PROBLEMS[422]}
-)
+@router.patch("/{case_id}", response_model=CaseOut, responses=problems(404))
 def update_case(body: CaseUpdate, case: CaseAccess, principal: CurrentUser, store: StoreDep, audit: Auditor) -> CaseOut:
     """Rename a case or move its review date."""
     require_modify(principal, "change cases")
@@ -77,9 +75,7 @@ def update_case(body: CaseUpdate, case: CaseAccess, principal: CurrentUser, stor
     return CaseOut(**updated.as_dict())
 
 
-@router.delete(
-    "/{case_id}", response_model=DisposalOut, responses={403: PROBLEMS[403], 404: PROBLEMS[404], 422: PROBLEMS[422]}
-)
+@router.delete("/{case_id}", response_model=DisposalOut, responses=problems(404))
 def dispose(
     case_id: CaseIdPath,
     principal: CurrentUser,

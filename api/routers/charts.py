@@ -25,7 +25,7 @@ from viz import link_chart, sector_map, timeline
 router = APIRouter(
     prefix="/cases/{case_id}/charts",
     tags=["charts"],
-    responses={401: PROBLEMS[401], 404: PROBLEMS[404], 422: PROBLEMS[422]},
+    responses={200: {"content": {"text/html": {}}}, 401: PROBLEMS[401], 404: PROBLEMS[404], 422: PROBLEMS[422]},
 )
 
 Format = Annotated[Literal["json", "html"], Query(description="json: the payload the UI draws; html: standalone page.")]

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Query
 
 import cypher
 from api.deps import Auditor, CaseAccess, StoreDep, result_digest
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from api.schemas.entities import EntityKind, EntityList, EntityOut
 
-router = APIRouter(prefix="/cases/{case_id}/entities", tags=["entities"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/cases/{case_id}/entities", tags=["entities"], responses=problems(401, 403, 404, 422, 503))
 
 ALL_KINDS: tuple[EntityKind, ...] = ("number", "imei", "imsi", "vrm")
 _SPACES = re.compile(r"[\s()-]+")
 
 
-@router.get("", response_model=EntityList, responses={404: PROBLEMS[404], 422: PROBLEMS[422]})
+@router.get("", response_model=EntityList, responses=problems(404))
 def search(
     case: CaseAccess,
     store: StoreDep,

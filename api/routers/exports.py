@@ -9,9 +9,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import CaseAccess, CurrentUser, StoreDep, require_modify
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
+from csas_graph.exports import FORMATS, export_case
 
-router = APIRouter(prefix="/cases/{case_id}/exports", tags=["exports"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/cases/{case_id}/exports", tags=["exports"], responses=problems(401, 403, 404, 422, 503))
 
 ExportFormat = Literal["graphml", "anx", "kml", "xlsx", "csv", "ftm"]
 
@@ -20,10 +21,10 @@ ExportFormat = Literal["graphml", "anx", "kml", "xlsx", "csv", "ftm"]
     "/{fmt}",
     response_class=Response,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The export file."},
-        403: PROBLEMS[403],
-        404: PROBLEMS[404],
-        422: PROBLEMS[422],
+        200: {
+            "content": {media_type: {} for media_type in sorted({m for m, _ in FORMATS.values()})},
+            "description": "The export file, in the format's own media type.",
+        },
     },
 )
 def export(
@@ -39,8 +40,6 @@ def export(
 ) -> Response:
     """Download the case's graph or event schedule as a file (not for viewers)."""
     require_modify(principal, "export")
-    from csas_graph.exports import export_case
-
     params = {
         k: v
         for k, v in {"since": since, "until": until, "number": number, "sector_radius_m": sector_radius_m}.items()

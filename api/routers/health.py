@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from api.deps import AdminUser, MetricsDep, StoreDep
 from api.metrics import CONTENT_TYPE
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from csas_graph import __version__
 
 router = APIRouter(tags=["health"])
@@ -44,8 +44,7 @@ def version() -> VersionOut:
     response_class=Response,
     responses={
         200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format."},
-        401: PROBLEMS[401],
-        403: PROBLEMS[403],
+        **problems(401, 403),
     },
 )
 def metrics(principal: AdminUser, metrics: MetricsDep) -> Response:

@@ -13,14 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Auditor, CaseAccess, CurrentUser, JobsDep, SettingsDep, StoreDep, require_modify
 from api.jobs import ImportJob
-from api.schemas.common import PROBLEMS
+from api.schemas.common import problems
 from api.schemas.imports import ImportAccepted, ImportList, ImportOut
 from api.uploads import Upload, receive_upload
 from csas_graph.errors import InvalidInput, NotFound
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
 
-router = APIRouter(prefix="/cases/{case_id}/imports", tags=["imports"], responses={401: PROBLEMS[401]})
+router = APIRouter(prefix="/cases/{case_id}/imports", tags=["imports"], responses=problems(401, 403, 404, 422, 503))
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ImportId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$|^[0-9a-f]{64}$", description="Job id or file SHA-256.")]
@@ -54,13 +54,7 @@ UPLOAD_BODY: dict[str, Any] = {
     status_code=202,
     response_model=ImportAccepted,
     openapi_extra=UPLOAD_BODY,
-    responses={
-        403: PROBLEMS[403],
-        404: PROBLEMS[404],
-        413: PROBLEMS[422] | {"description": "Upload too large."},
-        415: PROBLEMS[422] | {"description": "Not multipart/form-data."},
-        422: PROBLEMS[422],
-    },
+    responses=problems(404, 413, 415),
 )
 async def upload(
     request: Request,
@@ -120,7 +114,7 @@ def _run_import(
     )
 
 
-@router.get("", response_model=ImportList, responses={404: PROBLEMS[404]})
+@router.get("", response_model=ImportList, responses=problems(404))
 def list_imports(case: CaseAccess, store: StoreDep, jobs: JobsDep, audit: Auditor) -> ImportList:
     """This process's import jobs for the case, and every file already stored in it."""
     found = {j.sha256 or j.import_id: ImportOut(**j.as_dict(with_report=False)) for j in jobs.for_case(case.case_id)}
@@ -131,7 +125,7 @@ def list_imports(case: CaseAccess, store: StoreDep, jobs: JobsDep, audit: Audito
     return ImportList(data=data, count=len(data))
 
 
-@router.get("/{import_id}", response_model=ImportOut, responses={404: PROBLEMS[404]})
+@router.get("/{import_id}", response_model=ImportOut, responses=problems(404))
 def read_import(import_id: ImportId, case: CaseAccess, store: StoreDep, jobs: JobsDep, audit: Auditor) -> ImportOut:
     """State and progress (rows done/total) of an import, with its reconciliation report when done."""
     out = _find(import_id, case.case_id, store, jobs)
@@ -144,8 +138,6 @@ def read_import(import_id: ImportId, case: CaseAccess, store: StoreDep, jobs: Jo
     response_class=Response,
     responses={
         200: {"content": {"text/csv": {}}, "description": "The rejected rows with reasons."},
-        404: PROBLEMS[404],
-        409: {"description": "The import has not finished."},
     },
 )
 def rejected_rows(
