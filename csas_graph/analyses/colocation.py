@@ -57,20 +57,36 @@ def fetch_sightings(
     return by_number
 
 
+class PlaceIndex:
+    """One number's sightings grouped by cell, each group in time order (for fast pair joins)."""
+
+    def __init__(self, sightings: list[Sighting]):
+        self.by_cell: dict[str, list[Sighting]] = defaultdict(list)
+        for s in sightings:
+            self.by_cell[s["cell"]].append(s)
+        self.times = {c: [s["t"] for s in ss] for c, ss in self.by_cell.items()}
+
+
 def find_hits(
-    a_list: list[Sighting], b_list: list[Sighting], cells: CellIndex, radius_m: float, delta: timedelta
+    a_list: list[Sighting],
+    b_list: list[Sighting] | PlaceIndex,
+    cells: CellIndex,
+    radius_m: float,
+    delta: timedelta,
 ) -> list[dict[str, Any]]:
     """Pairs of sightings (one of each) within ``delta`` of each other at cells within ``radius_m``."""
-    b_times = [s["t"] for s in b_list]
+    b = b_list if isinstance(b_list, PlaceIndex) else PlaceIndex(b_list)
     hits = []
     for sa in a_list:
-        near = set(cells.near_cell(sa["cell"], radius_m))
-        lo = bisect.bisect_left(b_times, sa["t"] - delta)
-        hi = bisect.bisect_right(b_times, sa["t"] + delta)
-        for sb in b_list[lo:hi]:
-            if sb["cell"] in near:
+        for cell in cells.near_cell(sa["cell"], radius_m):
+            times = b.times.get(cell)
+            if not times:
+                continue
+            lo = bisect.bisect_left(times, sa["t"] - delta)
+            hi = bisect.bisect_right(times, sa["t"] + delta)
+            for sb in b.by_cell[cell][lo:hi]:
                 hits.append({"a": sa, "b": sb, "t": min(sa["t"], sb["t"]), "t_end": max(sa["t"], sb["t"])})
-    hits.sort(key=lambda h: (h["t"], h["a"]["event_id"], h["b"]["event_id"]))
+    hits.sort(key=lambda h: (h["t"], h["a"]["event_id"], h["b"]["event_id"], h["b"]["cell"]))
     return hits
 
 
@@ -178,8 +194,16 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     # place shares are only known for numbers whose every sighting in the window was fetched
     cell_counts = {n: Counter(s["cell"] for s in sightings[n]) for n in targets}
     rows = []
+    places: dict[str, PlaceIndex] = {}
+    reach: dict[str, set[str]] = {}  # every cell near any of a number's sightings
     for a, b in pairs:
-        for ep in merge_episodes(find_hits(sightings[a], sightings[b], cells, p.radius_m, delta), gap):
+        if a not in reach:
+            reach[a] = {c for cell in {s["cell"] for s in sightings[a]} for c in cells.near_cell(cell, p.radius_m)}
+        if b not in places:
+            places[b] = PlaceIndex(sightings[b])
+        if reach[a].isdisjoint(places[b].by_cell):
+            continue  # never near each other: no need to look at times
+        for ep in merge_episodes(find_hits(sightings[a], places[b], cells, p.radius_m, delta), gap):
             row = episode_row(a, b, ep, cells, tz)
             if row["strength"] < p.min_strength:
                 continue
