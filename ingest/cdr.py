@@ -480,7 +480,7 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
     if len(todo):
         sha = hashlib.sha256
         digests = [
-            sha(f"{t}|{a}|{b or ''}|{st}|{'' if d is None else d}".encode()).hexdigest()
+            sha(f"{t}|{a}|{b or ''}|{st}|{'' if d is None else d}".encode()).digest()
             for t, a, b, st, d in zip(
                 etype[todo].tolist(),
                 a_key[todo].tolist(),
@@ -490,8 +490,8 @@ def cleanse_cdr(ctx: FileContext, chunk: RawChunk, state: CdrState) -> pd.DataFr
                 strict=True,
             )
         ]
-        eids[todo] = [h[:24] for h in digests]  # == event_id(...) for each row
-        keys[todo] = np.array([int(h[:16], 16) for h in digests], dtype=np.uint64)
+        eids[todo] = [d[:12].hex() for d in digests]  # == event_id(...) for each row
+        keys[todo] = np.frombuffer(b"".join(d[:8] for d in digests), dtype=">u8").astype(np.uint64)
 
     merged_into = np.full(n, None, dtype=object)
 
