@@ -173,9 +173,15 @@ def import_file(
         write_rejected_rows(settings, case_id, copy.sha256, report.get("rejected_rows", []))
         stored = _finalise(store, case_id, copy, source, loader, report)
     except BaseException:
+        rolled_back = not begun
         if begun:
-            rollback_file(store, case_id, copy.sha256)
-        discard_evidence(copy)
+            try:
+                rollback_file(store, case_id, copy.sha256)
+                rolled_back = True
+            except CsasError:
+                pass  # the database is gone too: the next import into the case rolls the file back
+        if rolled_back:
+            discard_evidence(copy)
         raise
     for hook in POST_IMPORT_HOOKS:
         hook(store, case_id)
@@ -552,6 +558,7 @@ class _CdrLoader(_Loader):
     def __init__(self, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> None:
         super().__init__(store, case_id, sha256, settings)
         self.cells = CellResolver.from_store(store, case_id)
+        self._unresolved: dict[str, dict[str, Any]] = {}
         self.deferred: list[dict[str, Any]] = []
 
     def load(self, frame: pd.DataFrame) -> None:
@@ -689,6 +696,9 @@ class _CdrLoader(_Loader):
         key = self.cells.resolve(cgi, t)
         if key is not None:
             return key, None
+        known = self._unresolved.get(cgi)
+        if known is not None:
+            return cgi, known  # the first row that named an unlisted cell describes it
         props: dict[str, Any] = {
             "cgi": cgi,
             "kind": "cell",
@@ -704,7 +714,8 @@ class _CdrLoader(_Loader):
         if azimuth is not None:
             props["azimuth"] = azimuth
             props["azimuth_source"] = "cdr"
-        return cgi, _drop_none(props)
+        self._unresolved[cgi] = _drop_none(props)
+        return cgi, self._unresolved[cgi]
 
     def write_nodes(
         self,
@@ -974,6 +985,7 @@ class CellResolver:
             self.by_cgi.setdefault(cgi, []).append((_as_date(valid_from), _as_date(valid_to), key))
         for spans in self.by_cgi.values():
             spans.sort(key=lambda s: s[0] or date.min)
+        self._cache: dict[tuple[str, date], str | None] = {}
 
     @classmethod
     def from_store(cls, store: GraphStore, case_id: str) -> CellResolver:
@@ -987,10 +999,13 @@ class CellResolver:
         if t is None:
             return spans[-1][2] if len(spans) == 1 else None
         day = t.astimezone(UTC).date()
+        if (cgi, day) in self._cache:
+            return self._cache[(cgi, day)]
         found = None
         for valid_from, valid_to, key in spans:
             if (valid_from is None or valid_from <= day) and (valid_to is None or day < valid_to):
                 found = key  # the latest configuration starting on or before the day wins
+        self._cache[(cgi, day)] = found
         return found
 
 
@@ -1144,8 +1159,8 @@ def _column_values(series: pd.Series) -> list[Any]:
 
 
 def _is_missing(series: pd.Series) -> pd.Series:
-    # element-wise: a list of flags is a value, not a missing value
-    return series.map(lambda v: v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
+    # element-wise on an object column: a list of flags is a value, not a missing value
+    return series.isna()
 
 
 def waves(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> list[list[dict[str, Any]]]:
