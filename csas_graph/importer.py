@@ -231,6 +231,8 @@ def order_files(
     paths: Sequence[Path], *, template: str | None = None, template_file: str | Path | None = None
 ) -> list[Path]:
     """``paths`` sorted by kind (cells, anpr, subscribers, cdr), stable within a kind."""
+    if len(paths) < 2:
+        return list(paths)  # nothing to order: do not read the file twice
 
     def rank(item: tuple[int, Path]) -> tuple[int, int]:
         index, path = item
