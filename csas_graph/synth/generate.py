@@ -231,11 +231,9 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
         groups = {str(name): idx for name, idx in lr.groupby("file", sort=True).indices.items()}
         for k, fname in enumerate(sorted(groups)):
             fr = lr.iloc[groups[fname]].reset_index(drop=True)
-            f = _cdr_file(layout, fname, fr, lookup, pop, fmt_rng, opaque, seed)
-            if layout in SUMMARY_IN and k == 0:  # one summary row per layout (the first raw CSP file)
-                f.trailer = [[f"Total records: {len(f.text)}"] + [""] * (len(f.text.columns) - 1)]
-            _write(out, f)
-            f.text = pd.DataFrame(columns=f.text.columns)  # a fresh frame: a slice would pin the text
+            # one summary row per layout that has them (in the first raw CSP file)
+            summary = layout in SUMMARY_IN and k == 0
+            f = _write_cdr(out, layout, fname, fr, lookup, pop, fmt_rng, opaque, seed, summary)
             f.rows = fr[KEEP_FOR_TRUTH].copy()
             world.files.append(f)
         note(f"layout {layout}: {len(lr):,} rows")
@@ -332,7 +330,43 @@ def _lookup(pop: Population, town: Town, missing: list[int], reconf) -> L.Lookup
     )
 
 
-def _cdr_file(
+HEADERS = {"a": L.HEADER_A, "b": L.HEADER_B, "c": L.HEADER_C, "d": L.HEADER_D, "e": L.HEADER_E, "f": L.HEADER_F}
+RENDER_CHUNK = 100_000
+
+
+def _chunks(fr: pd.DataFrame) -> list[tuple[int, int]]:
+    """Row ranges rendered and written at a time; a duplicate copy stays with its original."""
+    kinds = fr["row_kind"].to_numpy()
+    bounds = [0]
+    while bounds[-1] + RENDER_CHUNK < len(fr):
+        b = bounds[-1] + RENDER_CHUNK
+        while b < len(fr) and kinds[b] == "dup":
+            b += 1
+        bounds.append(b)
+    bounds.append(len(fr))
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
+def _render(
+    layout: str, part: pd.DataFrame, lk: L.Lookup, rng: np.random.Generator, opaque: np.ndarray, row0: int
+) -> pd.DataFrame:
+    if layout == "a":
+        text = L.render_a(part, lk, row0)
+    elif layout == "b":
+        text = L.render_b(part, lk)
+    elif layout == "c":
+        text = L.render_c(part, lk, rng)
+    elif layout == "d":
+        text = L.render_d(part, lk)
+    elif layout == "e":
+        text = L.render_e(part, lk)
+    else:
+        text = L.render_f(part, lk, opaque)
+    return patch(layout, text, part)
+
+
+def _write_cdr(
+    out: Path,
     layout: str,
     name: str,
     fr: pd.DataFrame,
@@ -341,25 +375,28 @@ def _cdr_file(
     rng: np.random.Generator,
     opaque: np.ndarray,
     seed: int,
+    summary: bool,
 ) -> OutFile:
-    if layout == "a":
-        text = L.render_a(fr, lk)
-    elif layout == "b":
-        text = L.render_b(fr, lk)
-    elif layout == "c":
-        text = L.render_c(fr, lk, rng)
-    elif layout == "d":
-        text = L.render_d(fr, lk)
-    elif layout == "e":
-        text = L.render_e(fr, lk)
-    else:
-        text = L.render_f(fr, lk, opaque)
-    text = patch(layout, text, fr)
-    f = OutFile(name=name, layout=layout, kind="cdr", template=TEMPLATES[layout], text=text, rows=fr)
+    """Render and write one CDR file a chunk at a time (memory bounded by the chunk's text)."""
+    from csas_graph.synth.writers import CsvSink, XlsxSink
+
+    header = HEADERS[layout]
+    f = OutFile(name=name, layout=layout, kind="cdr", template=TEMPLATES[layout], text=pd.DataFrame(columns=header))
     if layout == "a":
         target = str(pop.phones["e164"].to_numpy()[int(fr["persp"].to_numpy()[0])])
-        f.preamble = _preamble(national(target), len(text), seed, len(L.HEADER_A))
+        f.preamble = _preamble(national(target), len(fr), seed, len(header))
         f.first_line = len(f.preamble) + 2
+    if summary:
+        f.trailer = [[f"Total records: {len(fr)}"] + [""] * (len(header) - 1)]
+    sink: CsvSink | XlsxSink
+    if name.endswith(".xlsx"):
+        info = pd.DataFrame({"Field": ["Case", "Produced", "Rows"], "Value": ["Synthetic", "12/11/2024", str(len(fr))]})
+        sink = XlsxSink(out / name, [("Case Info", info)], "Telephony", header)
+    else:
+        sink = CsvSink(out / name, header, f.preamble, f.bom, f.crlf)
+    for start, stop in _chunks(fr):
+        sink.write(_render(layout, fr.iloc[start:stop].reset_index(drop=True), lk, rng, opaque, start))
+    sink.close(f.trailer)
     return f
 
 
@@ -387,13 +424,7 @@ def _preamble(target: str, n: int, seed: int, width: int) -> list[str]:
 
 
 def _write(out: Path, f: OutFile) -> None:
-    from csas_graph.synth.writers import write_csv, write_xlsx
+    """Write a small (non-CDR) file whole."""
+    from csas_graph.synth.writers import write_csv
 
-    path = out / f.name
-    if f.name.endswith(".xlsx"):
-        info = pd.DataFrame(
-            {"Field": ["Case", "Produced", "Rows"], "Value": ["Synthetic", "12/11/2024", str(len(f.text))]}
-        )
-        write_xlsx(path, [("Case Info", info), ("Telephony", f.text)])
-    else:
-        write_csv(path, f.text, preamble=f.preamble, trailer=f.trailer, bom=f.bom, crlf=f.crlf)
+    write_csv(out / f.name, f.text, preamble=f.preamble, trailer=f.trailer, bom=f.bom, crlf=f.crlf)

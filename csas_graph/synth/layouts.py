@@ -284,7 +284,7 @@ def _cell_cols(
     }
 
 
-def render_a(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
+def render_a(r: pd.DataFrame, lk: Lookup, row0: int = 0) -> pd.DataFrame:
     """Example 1: UK raw CSP call data, local times, per-cell E/N/azimuth."""
     t, end = r["t"].to_numpy(), (r["t"] + r["dur"]).to_numpy()
     dst = r["dst"].to_numpy()
@@ -327,7 +327,7 @@ def render_a(r: pd.DataFrame, lk: Lookup) -> pd.DataFrame:
         out[f"{end_name} Cell Easting"] = c["e"]
         out[f"{end_name} Cell Northing"] = c["n"]
         out[f"{end_name} Cell Azimuth"] = c["az"]
-    out["Row"] = _s(np.arange(1, n + 1))
+    out["Row"] = _s(np.arange(row0 + 1, row0 + n + 1))  # the CSP's own row number
     return _frame(out, HEADER_A)
 
 

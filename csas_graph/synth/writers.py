@@ -50,6 +50,30 @@ def write_csv(
             fh.write(_csv_line(row, eol).encode("utf-8"))
 
 
+class CsvSink:
+    """A CSV written in pieces: preamble and header first, then text frames, then trailing rows."""
+
+    def __init__(
+        self, path: Path, columns: list[str], preamble: list[str] | None = None, bom: bool = False, crlf: bool = False
+    ) -> None:
+        self.eol = "\r\n" if crlf else "\n"
+        self.columns = columns
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        head = "".join(line + self.eol for line in preamble or []) + _csv_line(columns, self.eol)
+        self.fh.write(("\ufeff" if bom else "").encode("utf-8") + head.encode("utf-8"))
+        self.opts = pacsv.WriteOptions(include_header=False, quoting_style="none", eol=self.eol)
+
+    def write(self, text: pd.DataFrame) -> None:
+        if len(text):
+            table = pa.table({str(i): _arrow_column(text[c].to_numpy()) for i, c in enumerate(self.columns)})
+            pacsv.write_csv(table, self.fh, self.opts)
+
+    def close(self, trailer: list[list[str]] | None = None) -> None:
+        for row in trailer or []:
+            self.fh.write(_csv_line(row, self.eol).encode("utf-8"))
+        self.fh.close()
+
+
 def _csv_line(fields: list[str], eol: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator=eol).writerow(fields)
@@ -109,25 +133,77 @@ def _escape(values: np.ndarray) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
-def _sheet_xml(frame: pd.DataFrame) -> bytes:
-    refs = [_col_letter(i) for i in range(len(frame.columns))]
-    row_tpl = (
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+_SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _rows_xml(columns: list[str], frame: pd.DataFrame | None, first_row: int, header: bool = False) -> bytes:
+    """``<row>`` elements for the header (``header=True``) or a text frame starting at sheet row
+    ``first_row``; every cell an inline string with its reference."""
+    refs = [_col_letter(i) for i in range(len(columns))]
+    tpl = (
         '<row r="{0}">'
         + "".join(f'<c r="{ref}{{0}}" t="inlineStr"><is><t>{{{i + 1}}}</t></is></c>' for i, ref in enumerate(refs))
         + "</row>"
     )
-    cols = [_escape(np.concatenate([[str(c)], frame[c].to_numpy(dtype=object)])) for c in frame.columns]
-    body = [row_tpl.format(r, *vals) for r, vals in enumerate(zip(*cols, strict=True), start=1)]
-    head = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    if header or frame is None:
+        cols = [_escape(np.array([str(c) for c in columns], dtype=object))]
+        return tpl.format(first_row, *cols[0]).encode("utf-8")
+    values = [_escape(frame[c].to_numpy(dtype=object)) for c in columns]
+    body = [tpl.format(r, *vals) for r, vals in enumerate(zip(*values, strict=True), start=first_row)]
+    return "".join(body).encode("utf-8")
+
+
+def _sheet_xml(frame: pd.DataFrame) -> bytes:
+    cols = [str(c) for c in frame.columns]
+    return (
+        _SHEET_HEAD.encode() + _rows_xml(cols, None, 1, header=True) + _rows_xml(cols, frame, 2) + _SHEET_TAIL.encode()
     )
-    return (head + "".join(body) + "</sheetData></worksheet>").encode("utf-8")
 
 
-def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
-    """A workbook with one sheet per (name, text frame), every cell an inline string."""
-    names = [name for name, _ in sheets]
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    for attr in ("_compresslevel", "compress_level"):  # the name changed in Python 3.13
+        if hasattr(info, attr):
+            setattr(info, attr, 1)
+    return info
+
+
+class XlsxSink:
+    """A workbook whose last sheet is streamed in pieces (earlier sheets are small frames)."""
+
+    def __init__(self, path: Path, before: list[tuple[str, pd.DataFrame]], name: str, columns: list[str]) -> None:
+        names = [n for n, _ in before] + [name]
+        self.zf = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        for part, data in _package_parts(names):
+            self.zf.writestr(_zip_info(part), data, compresslevel=1)
+        for k, (_, frame) in enumerate(before):
+            self.zf.writestr(_zip_info(f"xl/worksheets/sheet{k + 1}.xml"), _sheet_xml(frame), compresslevel=1)
+        self.stream = self.zf.open(_zip_info(f"xl/worksheets/sheet{len(names)}.xml"), "w", force_zip64=True)
+        self.columns = columns
+        self.stream.write(_SHEET_HEAD.encode() + _rows_xml(columns, None, 1, header=True))
+        self.next_row = 2
+
+    def write(self, text: pd.DataFrame) -> None:
+        if len(text):
+            self.stream.write(_rows_xml(self.columns, text, self.next_row))
+            self.next_row += len(text)
+
+    def close(self, trailer: list[list[str]] | None = None) -> None:
+        for row in trailer or []:
+            self.write(pd.DataFrame([row], columns=self.columns, dtype=object))
+        self.stream.write(_SHEET_TAIL.encode())
+        self.stream.close()
+        self.zf.close()
+
+
+def _package_parts(names: list[str]) -> list[tuple[str, bytes]]:
+    """Content types, relationships, workbook and styles of a workbook with these sheets."""
     workbook = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -148,20 +224,19 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
         'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
         "</Relationships>"
     )
-    parts: list[tuple[str, bytes]] = [
-        (
-            "[Content_Types].xml",
-            _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=k + 1) for k in range(len(names)))).encode(),
-        ),
+    types = _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(n=k + 1) for k in range(len(names))))
+    return [
+        ("[Content_Types].xml", types.encode()),
         ("_rels/.rels", _ROOT_RELS.encode()),
         ("xl/workbook.xml", workbook.encode()),
         ("xl/_rels/workbook.xml.rels", rels.encode()),
         ("xl/styles.xml", _STYLES.encode()),
     ]
-    parts += [(f"xl/worksheets/sheet{k + 1}.xml", _sheet_xml(frame)) for k, (_, frame) in enumerate(sheets)]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data, compresslevel=1)
+
+
+def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame]]) -> None:
+    """A workbook with one sheet per (name, text frame), every cell an inline string."""
+    name, last = sheets[-1]
+    sink = XlsxSink(path, sheets[:-1], name, [str(c) for c in last.columns])
+    sink.write(last)
+    sink.close()
