@@ -73,9 +73,25 @@ def read(
 ) -> ReadResult:
     """Read and cleanse a whole file into one DataFrame, with its reconciliation report.
 
-    No database is involved. The frame has one row per input data row (see
-    :class:`ingest.result.ReadResult` for the columns); ``report.rows_read == loaded + merged +
-    rejected`` always holds.
+    Parameters
+    ----------
+    path: the CSV or XLSX file.
+    template: a built-in template id; detected from the header when neither this nor
+        ``template_file`` is given.
+    template_file: a user template (YAML, see ``docs/templates.md``).
+    kind: restrict detection to ``cdr``, ``cells``, ``anpr`` or ``subscribers`` templates.
+    cameras: a camera list giving locations to ANPR reads that carry none.
+
+    Returns
+    -------
+    ReadResult: the frame has one row per input data row (see :class:`ingest.result.ReadResult`
+    for the columns); ``report.rows_read == loaded + merged + rejected`` always holds.
+
+    Limitations
+    -----------
+    No database is involved, so duplicates are found within this file only: the loader finds
+    overlaps with earlier deliveries and resolves cells against the cell lists. The whole frame is
+    held in memory: use :func:`read_chunks` for large files.
     """
     stream = read_chunks(path, template=template, template_file=template_file, kind=kind, cameras=cameras)
     frames = [chunk.frame for chunk in stream]
@@ -146,7 +162,7 @@ def read_chunks(
 
         ctx.cameras = read_cameras(Path(cameras))
     data_rows = itertools.chain(head[header_idx + 1 :], rest)
-    chunks = _raw_chunks(info, data_rows, len(header), chunk_rows)
+    chunks = _raw_chunks(info, data_rows, header, chunk_rows)
     first = next(chunks, None)
     order, how = _date_order(ctx, info, source, header_line, first)
     ctx.date_order = order
@@ -315,10 +331,12 @@ def _target(meta: dict[str, str], template: Template) -> str | None:
 
 
 def _raw_chunks(
-    info: FileInfo, rows: Iterator[tuple[int, list[str]]], ncols: int, chunk_rows: int
+    info: FileInfo, rows: Iterator[tuple[int, list[str]]], header: list[str], chunk_rows: int
 ) -> Iterator[RawChunk]:
-    """Group data rows into chunks, typing wrong-width rows and refusing a truncated last line."""
+    """Group data rows into chunks, typing wrong-width rows and repeated headers, and refusing a
+    truncated last line."""
     name = info.path.name
+    ncols = len(header)
     lines: list[int] = []
     fields_list: list[list[str]] = []
     reasons: list[str | None] = []
@@ -330,7 +348,9 @@ def _raw_chunks(
             if not any(f.strip() for f in fields):
                 return
         reason = message = None
-        if len(fields) != ncols:
+        if fields == header:
+            reason, message = Reason.MALFORMED_ROW.value, "the header row repeated (pages of an export?)"
+        elif len(fields) != ncols:
             if len(fields) > ncols and not any(f.strip() for f in fields[ncols:]):
                 fields = fields[:ncols]
             elif (
@@ -367,7 +387,7 @@ def _raw_chunks(
         for item in rows:
             if previous is not None:
                 fields = previous[1]
-                if len(fields) == ncols and fields[0]:
+                if len(fields) == ncols and fields[0] and fields != header:
                     lines.append(previous[0])  # the common case: a full-width row
                     fields_list.append(fields)
                     reasons.append(None)

@@ -717,3 +717,14 @@ def test_report_states_the_time_window(uk: ingest.ReadResult) -> None:
     assert uk.report.first_event_utc == "2024-03-31T01:00:00+00:00"
     assert uk.report.last_event_utc == "2024-10-27T00:30:00+00:00"
     assert any("coverage gaps" in note for note in uk.report.notes)
+
+
+def test_repeated_header_row_is_a_reject(tmp_path: Path) -> None:
+    path = tmp_path / "pages.csv"
+    path.write_text(
+        "from,to,start,duration\n07700900123,07700900456,2024-05-01 12:00:00,60\n"
+        "from,to,start,duration\n07700900123,07700900456,2024-05-01 13:00:00,60\n"
+    )
+    result = ingest.read(path)
+    assert result.frame["reason"].tolist() == [None, "malformed_row", None]
+    assert "header row repeated" in result.report.rejected_rows[0]["message"]
