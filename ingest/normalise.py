@@ -31,6 +31,7 @@ _SEPARATORS_RE = re.compile(r"[\s\-./]|\(0\)")
 _PARENS_RE = re.compile(r"[()]")
 _SUFFIX_RE = re.compile(r"\s*\([A-Za-z]\)\s*$")  # AT&T "(D)" dialled-digits suffix
 _DIGITS_RE = re.compile(r"^\+?\d+$")
+_URI_RE = re.compile(r"^(?:tel|sip|sips):([^@;]+)(?:[@;].*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,12 @@ def normalise_number(raw: str, region: str = "GB", identifiers: str = "e164", vo
     if identifiers == "opaque":
         key = "OPAQUE:" + text
         return Party(key, "opaque", ())
+    uri = _URI_RE.match(text)
+    if uri:  # tel:/sip: URIs (IMS, ADM comms addresses): the user part is the number
+        inner = normalise_number(uri.group(1), region, identifiers, voicemail)
+        if inner.key is not None and inner.kind in ("e164", "voicemail", "short_code"):
+            flags = tuple(dict.fromkeys((*inner.flags, Reason.NUMBER_NORMALISED.value)))
+            return Party(inner.key, inner.kind, flags)
     if MANGLED_RE.match(text):
         return Party(None, None, (), Reason.MANGLED_IDENTIFIER.value, f"{text!r} is a spreadsheet float: digits lost")
     cleaned = _PARENS_RE.sub("", _SEPARATORS_RE.sub("", _SUFFIX_RE.sub("", text)))

@@ -728,3 +728,35 @@ def test_repeated_header_row_is_a_reject(tmp_path: Path) -> None:
     result = ingest.read(path)
     assert result.frame["reason"].tolist() == [None, "malformed_row", None]
     assert "header row repeated" in result.report.rejected_rows[0]["message"]
+
+
+def test_target_other_layout_gives_the_same_originator_from_both_records(tmp_path: Path) -> None:
+    template = tmp_path / "target.yaml"
+    template.write_text(
+        "id: target_other_csv\nversion: 1\nkind: cdr\n"
+        "columns:\n  a_number: [Target]\n  b_number: [Other]\n  start: [Time]\n  direction: [Dir]\n"
+        "  duration: [Secs]\nparties: target_other\n"
+    )
+    path = tmp_path / "two_targets.csv"
+    path.write_text(
+        "Target,Other,Time,Dir,Secs\n"
+        "07700900123,07700900456,2024-05-01 12:00:00,Outgoing,60\n"
+        "07700900456,07700900123,2024-05-01 12:00:00,Incoming,60\n"
+    )
+    f = ingest.read(path, template_file=template).frame
+    assert f["a_key"].tolist() == ["+447700900123", "+447700900123"]
+    assert f["b_key"].tolist() == ["+447700900456", "+447700900456"]
+    assert f["a_raw"].tolist() == ["07700900123", "07700900123"]
+    assert f["direction"].tolist() == ["MO", "MT"]
+    assert f["reason"].tolist() == [None, "mirrored_duplicate"]
+
+
+def test_uri_parties(tmp_path: Path) -> None:
+    path = tmp_path / "uris.csv"
+    path.write_text(
+        "from,to,start,duration\n"
+        "sip:+447700900123@ims.mnc030.mcc234.3gppnetwork.org,tel:07700900456,2024-05-01 12:00:00,60\n"
+    )
+    row = ingest.read(path).frame.iloc[0]
+    assert (row["a_key"], row["b_key"]) == ("+447700900123", "+447700900456")
+    assert row["a_raw"].startswith("sip:")
