@@ -105,8 +105,8 @@ def normalise_number(raw: str, region: str = "GB", identifiers: str = "e164", vo
     if uri:  # tel:/sip: URIs (IMS, ADM comms addresses): the user part is the number
         inner = normalise_number(uri.group(1), region, identifiers, voicemail)
         if inner.key is not None and inner.kind in ("e164", "voicemail", "short_code"):
-            flags = tuple(dict.fromkeys((*inner.flags, Reason.NUMBER_NORMALISED.value)))
-            return Party(inner.key, inner.kind, flags)
+            uri_flags = tuple(dict.fromkeys((*inner.flags, Reason.NUMBER_NORMALISED.value)))
+            return Party(inner.key, inner.kind, uri_flags)
     if MANGLED_RE.match(text):
         return Party(None, None, (), Reason.MANGLED_IDENTIFIER.value, f"{text!r} is a spreadsheet float: digits lost")
     cleaned = _PARENS_RE.sub("", _SEPARATORS_RE.sub("", _SUFFIX_RE.sub("", text)))
