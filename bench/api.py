@@ -6,11 +6,12 @@ the real loader into ``--home`` (a CSAS_HOME of its own); later runs reuse it.
 
 Measured, in one go:
 
-* **api** - real uvicorn on 127.0.0.1, ``--clients`` threads each with a keep-alive HTTP client
-  sending ``--requests`` analysis requests (a mix of top-contacts, contacts, common-contacts and
-  call-chains), each authenticated with an API token, case access checked, and audited before the
-  answer (hash-chained, group commit). Requests/s, p50/p95 latency, and the share of request
-  time spent writing audit records (from the server's own ``/metrics`` histograms).
+* **api** - ``csas serve`` (uvicorn, its own process) on 127.0.0.1, ``--clients`` threads each
+  with a keep-alive HTTP client sending ``--requests`` analysis requests (a mix of top-contacts,
+  contacts, common-contacts and call-chains), each authenticated with an API token, case access
+  checked, and audited before the answer (hash-chained, group commit). Requests/s, p50/p95
+  latency, and the share of request time spent writing audit records (from the server's own
+  ``/metrics`` histograms).
 * **peer: in-process** - the same mix, the same threads, calling ``run_analysis`` directly: no
   HTTP, no authentication, no audit. The floor the API adds its overhead to.
 
@@ -24,6 +25,8 @@ import os
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -146,30 +149,46 @@ def metric_sum(text: str, name: str, endpoint: str | None = None) -> float:
     return total
 
 
-def bench_api(store: Any, token: str, admin_token: str, clients: int, requests: int) -> dict[str, Any]:
+def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``csas serve`` in its own process (as deployed), on a free loopback port."""
     import httpx
-    import uvicorn
-
-    from api.main import create_app
-    from csas_graph.settings import get_settings
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(get_settings(), store), host="127.0.0.1", port=port, log_level="warning")
+    env = {**os.environ, "CSAS_HOME": str(home)}
+    log = (home / "api-access.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csas_graph", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base, jobs = f"http://127.0.0.1:{port}", mix()
-    sessions = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"csas serve exited with {proc.returncode}; see {home / 'api-access.log'}")
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("csas serve did not come up")
+        time.sleep(0.3)
+
+
+def bench_api(home: Path, token: str, admin_token: str, clients: int, requests: int) -> dict[str, Any]:
+    import httpx
+
+    proc, base = start_server(home)
+    jobs = mix()
+    sessions = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300)
                 for _ in range(clients)]  # fmt: skip
     admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60)
     try:
         for name, params in jobs:  # warm-up (and a correctness check)
-            assert sessions[0].post(f"/cases/{CASE}/analyses/{name}", json=params).status_code == 200
+            r = sessions[0].post(f"/cases/{CASE}/analyses/{name}", json=params)
+            assert r.status_code == 200, r.text
         before = admin.get("/metrics").text
         failures: list[int] = []
 
@@ -186,14 +205,14 @@ def bench_api(store: Any, token: str, admin_token: str, clients: int, requests: 
         for c in sessions:
             c.close()
         admin.close()
-        server.should_exit = True
-        thread.join(timeout=30)
+        proc.terminate()
+        proc.wait(timeout=30)
     endpoint = "/cases/{case_id}/analyses/{name}"
     request_s = metric_sum(after, "csas_http_request_duration_seconds", endpoint) - metric_sum(
         before, "csas_http_request_duration_seconds", endpoint
     )
     audit_s = metric_sum(after, "csas_audit_write_seconds") - metric_sum(before, "csas_audit_write_seconds")
-    result = summary("api (HTTP, token auth, audit on)", wall, latencies)
+    result = summary("api (csas serve, HTTP, token auth, audit on)", wall, latencies)
     result["audit_share"] = audit_s / request_s if request_s else float("nan")
     result["audit_ms_mean"] = audit_s / len(latencies) * 1000
     return result
@@ -249,7 +268,7 @@ def write_docs(section: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=25, help="Requests per client.")
+    ap.add_argument("--requests", type=int, default=15, help="Requests per client.")
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--home", type=Path, default=Path("/tmp/csas-bench-api"))
     ap.add_argument("--write-docs", action="store_true", help="Write the figures into docs/benchmarks.md.")
@@ -257,19 +276,12 @@ def main() -> None:
     args.home.mkdir(parents=True, exist_ok=True)
     store = open_store(args.home)
     try:
-        import logging
-
-        from api.middleware import configure_logging
         from csas_graph import audit, auth
 
-        configure_logging()  # keep the JSON access log (a real cost) but off the terminal
-        for handler in logging.getLogger("csas.api").handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(open(args.home / "api-access.log", "a", encoding="utf-8"))  # noqa: SIM115
         token = ensure_world(store, args.home, args.rows)
         admin_token = auth.create_token(store, "bench-admin", expires_days=1)
         results = [
-            bench_api(store, token, admin_token, args.clients, args.requests),
+            bench_api(args.home, token, admin_token, args.clients, args.requests),
             bench_peer(store, args.clients, args.requests),
         ]
         chain = audit.verify_chain(store)

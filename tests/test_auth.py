@@ -125,3 +125,43 @@ def test_jwt_refused_without_oidc_settings(tmp_path: Path) -> None:
     rsa_key, _, _ = _keyset(tmp_path)
     with pytest.raises(AuthenticationFailed, match="OIDC"):
         auth.authenticate_jwt(make_jwt(rsa_key, "rsa-1"), Settings())
+
+
+@pytest.mark.slow
+def test_cli_users_teams_tokens_and_disposal(store: GraphStore, cli_env: dict[str, str], settings: Settings) -> None:
+    import subprocess
+    import sys
+
+    from csas_graph import audit
+    from csas_graph.cases import create_case
+
+    def csas(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "csas_graph", *args], env=cli_env, capture_output=True,
+                              text=True, timeout=240, check=False)  # fmt: skip
+
+    team, user = uniq("cli-team"), uniq("cli-user")
+    assert csas("team", "add", team).returncode == 0
+    added = csas("user", "add", user, "--role", "team-lead", "--team", team)
+    assert added.returncode == 0, added.stderr
+    assert auth.get_user(store, user) == auth.Principal(user, "team-lead", (team,))
+    bad = csas("user", "add", uniq("u"), "--role", "root")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: role") and "Traceback" not in bad.stderr
+    created = csas("token", "create", user, "--expires-days", "30")
+    token = created.stdout.strip()
+    assert created.returncode == 0 and auth.authenticate_token(store, token).username == user
+    assert csas("team", "revoke", team, user).returncode == 0
+    assert auth.get_user(store, user).teams == ()
+    assert csas("team", "grant", team, user).returncode == 0
+
+    case = uniq("CLI-CASE")
+    create_case(store, case, team=team)
+    evidence = settings.home / "evidence" / case
+    evidence.mkdir(parents=True)
+    (evidence / "copy.csv").write_text("a,b\n")
+    disposed = csas("case", "dispose", case, "--reason", "RRD: retention period over", "--yes")
+    assert disposed.returncode == 0, disposed.stderr
+    assert json.loads(disposed.stdout)["nodes"] == {"Case": 1} and not evidence.exists()
+    exported = csas("audit", "export", "--case", case, "--format", "jsonl")
+    actions = [json.loads(line)["action"] for line in exported.stdout.splitlines()]
+    assert actions[:2] == ["case.dispose.begin", "case.dispose"]
+    assert all(r["user"].startswith("cli:") for r in audit.select_records(store, case_ids=[case]))
