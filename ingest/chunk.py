@@ -151,13 +151,12 @@ class Rows:
         # a rejected row carries only its reason: flags describe values that were loaded
         self.flags[self.is_reject] = 0
         codes, uniques = pd.factorize(self.flags)
-        # rows with the same flags share one list object: treat the lists as read-only
-        lists = [list(flags_of(int(m))) for m in uniques]
+        lists = [flags_of(int(m)) for m in uniques]
         return {
             "row": np.asarray(self.chunk.lines, dtype=np.int64),
             "outcome": outcome,
             "reason": self.reason,
-            "flags": [lists[c] for c in codes],
+            "flags": [list(lists[c]) for c in codes],  # one list per row: safe to mutate
             "error": error,
         }
 
