@@ -75,6 +75,7 @@
       if (view.ready) return;
       view.ready = true;
       view.readyMs = performance.now() - started;
+      view.readyAt = performance.now();  // since navigation start
       container.dataset.ready = "1";
       counts();
       if (opts.onReady) opts.onReady(view);
