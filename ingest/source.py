@@ -100,7 +100,11 @@ def scan_file(path: Path) -> FileInfo:
         controls = sum(sample.count(bytes([c])) for c in _CONTROL)
         if nul >= 0 or controls > max(8, len(sample) // 100):
             where = _line_of_offset(path, nul) if nul >= 0 else 1
-            raise IngestError(f"{name}, line {where}: binary data, not a CSV or XLSX file", file=name, line=where)
+            raise IngestError(
+                f"{name}, line {where}: binary data, not a CSV or XLSX file (or UTF-16 text without a BOM)",
+                file=name,
+                line=where,
+            )
         decoder = codecs.getincrementaldecoder("utf-8")()
         utf8_ok = True
         bad_offset = -1

@@ -567,9 +567,9 @@ def test_detection_tie_names_both_candidates(tmp_path: Path) -> None:
     assert result.template_id == "subscribers"
 
 
-def test_wrong_template_is_a_clear_error() -> None:
+def test_wrong_template_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as exc:
-        ingest.read(FIX / "uk_csp_call_data.csv", template="att_cdr")
+        ingest.read(copy(tmp_path, "uk_csp_call_data.csv"), template="att_cdr")
     assert "uk_csp_call_data.csv" in str(exc.value) and "does not fit" in str(exc.value)
     assert "a_number" in str(exc.value)
 
