@@ -760,3 +760,18 @@ def test_uri_parties(tmp_path: Path) -> None:
     row = ingest.read(path).frame.iloc[0]
     assert (row["a_key"], row["b_key"]) == ("+447700900123", "+447700900456")
     assert row["a_raw"].startswith("sip:")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["uk_csp_call_data.csv", "ee_voice_sms.csv", "att_cdr.csv", "o2_gprs.csv", "cells_wgs84.csv", "anpr_reads.csv"],
+)
+def test_one_row_chunks_give_the_same_outcomes(name: str) -> None:
+    whole = ingest.read(FIX / name)
+    stream = ingest.read_chunks(FIX / name, chunk_rows=1)
+    joined = pd.concat([c.frame for c in stream], ignore_index=True)
+    assert joined["reason"].tolist() == whole.frame["reason"].tolist()
+    assert joined["flags"].tolist() == whole.frame["flags"].tolist()
+    if "event_id" in joined:
+        assert joined["event_id"].tolist() == whole.frame["event_id"].tolist()
+    assert stream.report.reasons == whole.report.reasons
