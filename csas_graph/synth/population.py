@@ -158,12 +158,23 @@ def build_population(rng: np.random.Generator, town: Town, rows: int) -> Populat
     cov = phones.index[phones["covered"]].to_list()
     home_owner = {0: int(owner_cams[0]), 7: int(owner_cams[2])}
     work_owner = {0: int(owner_cams[1]), 7: int(owner_cams[3])}
+    taken_sites = {c // 3 for c in [*home_owner.values(), *work_owner.values()]}
+
+    def take_cell() -> int:
+        """A free cell on a site no covered phone lives or works at yet (any free cell if none)."""
+        for j in range(len(free) - 1, -1, -1):
+            if free[j] // 3 not in taken_sites:
+                taken_sites.add(free[j] // 3)
+                return free.pop(j)
+        return free.pop()
+
+    # homes first (one site each, so no two targets look like a household), then work places
     for i in cov:
-        home[i] = home_owner.get(i, free.pop())
-        work[i] = work_owner.get(i, free.pop())
+        home[i] = home_owner[i] if i in home_owner else take_cell()
+    for i in cov:
+        work[i] = work_owner[i] if i in work_owner else take_cell()
     phones["home"] = home
     phones["work"] = work
-    phones["meeting_pool"] = 0
     leisure = rng.choice(np.array(free), size=(n, 3))
     phones["leisure0"], phones["leisure1"], phones["leisure2"] = leisure[:, 0], leisure[:, 1], leisure[:, 2]
     phones["commuter"] = rng.random(n) < 0.35
