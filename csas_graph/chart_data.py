@@ -9,11 +9,10 @@ come from small read-only queries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import cypher
-from csas_graph.analyses._common import EARLIEST, LATEST
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.analyses.registry import run_analysis
 from csas_graph.graph_store import GraphStore
@@ -24,6 +23,8 @@ from viz.values import iso
 
 #: the most cells drawn on a case-wide cell-site map
 MAX_MAP_CELLS = 5000
+#: an open window's bounds
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def contacts_chart(
 
 def identifier_links(store: GraphStore, case_id: str, numbers: list[str]) -> list[Link]:
     """Number–SIM, Number–Handset and SIM–Handset links of ``numbers``."""
-    rows = store.read(cypher.load("analyses/identity_links"), case_id=case_id, keys=numbers)
+    rows = store.read(cypher.load("viz/identifiers"), case_id=case_id, keys=numbers)
     links = []
     for row in rows:
         sim = f"IMSI:{row['sim']}" if row.get("sim") else None
@@ -156,14 +157,11 @@ def map_chart(
     reads: list[dict[str, Any]] = []
     if vrm:
         vrm = vrm.upper().replace(" ", "")
-        cameras = [
-            {"camera_id": r["camera"], "lat": r["lat"], "lon": r["lon"]}
-            for r in store.read(cypher.load("analyses/cameras"), case_id=case_id)
-        ]
+        cameras = [dict(r) for r in store.read(cypher.load("viz/cameras"), case_id=case_id)]
         reads = [
-            {**r, "camera_id": r["camera"], "vrm": vrm, "t": iso(r["t"])}
+            {**r, "vrm": vrm}
             for r in store.read(
-                cypher.load("analyses/vehicle_reads"),
+                cypher.load("viz/vehicle_reads"),
                 case_id=case_id,
                 vrm=vrm,
                 since=since or EARLIEST,
