@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from analyses_fixture import CELLS, V1, VM, A, B, C, build
 from fastapi.testclient import TestClient
 
 import cypher
-from analyses_fixture import A, B, C, CELLS, V1, VM, build
 from api.main import create_app
 from csas_graph import auth
 from csas_graph.analyses.registry import run_analysis
