@@ -138,6 +138,19 @@ def test_a_subset_of_layouts_gives_a_consistent_truth(tmp_path: Path) -> None:
     assert truth["handset_swaps"] == [] and truth["meetings"] == []  # not observable in these files
 
 
+def test_opencellid_is_opt_in_and_reads_as_its_template(case: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    _folder, truth = case
+    assert "cells_opencellid.csv" not in truth["files"]  # not part of the default case
+    oc = generate(tmp_path, 3, 2500, layouts=["cells", "opencellid"])
+    assert oc["import_order"][-1] == "cells_opencellid.csv"
+    df = read_text(tmp_path / "cells_opencellid.csv")
+    assert list(df.columns[:8]) == ["radio", "mcc", "net", "area", "cell", "unit", "lon", "lat"]
+    assert len(df) == oc["files"]["cells_opencellid.csv"]["rows_read"] and (df["changeable"] == "1").all()
+    ingest = pytest.importorskip("ingest")
+    report = ingest.read(tmp_path / "cells_opencellid.csv").report
+    assert (report.template_id, report.rows_read, report.rejected) == ("cells_opencellid", len(df), 0)
+
+
 def test_unknown_layout_and_tiny_rows_are_refused(tmp_path: Path) -> None:
     from csas_graph.errors import InvalidInput
 

@@ -44,6 +44,8 @@ from csas_graph.synth.truth import build_truth
 CDR_LAYOUTS = ("a", "b", "c", "d", "e", "f")
 OTHER_LAYOUTS = ("cells", "anpr", "subscribers")
 ALL_LAYOUTS = CDR_LAYOUTS + OTHER_LAYOUTS
+#: written only when asked for with --layouts (crowd-sourced positions would shadow the operator lists)
+OPT_IN_LAYOUTS = ("opencellid",)
 TEMPLATES = {
     "a": "uk_csp_call_data",
     "b": "ho_adm_telephony",
@@ -134,10 +136,11 @@ def generate(
     layouts: subset of ``a b c d e f cells anpr subscribers`` (default: all).
     """
     chosen = tuple(layouts) if layouts else ALL_LAYOUTS
-    unknown = sorted(set(chosen) - set(ALL_LAYOUTS))
+    unknown = sorted(set(chosen) - set(ALL_LAYOUTS + OPT_IN_LAYOUTS))
     if unknown:
         raise InvalidInput(
-            f"unknown layout(s) {', '.join(unknown)}; choose from {' '.join(ALL_LAYOUTS)}", field="layouts"
+            f"unknown layout(s) {', '.join(unknown)}; choose from {' '.join(ALL_LAYOUTS + OPT_IN_LAYOUTS)}",
+            field="layouts",
         )
     if rows < 2_000:
         raise InvalidInput(f"--rows {rows}: at least 2000 rows are needed to plant every scenario", field="rows")
@@ -237,7 +240,7 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
             f.rows = fr[KEEP_FOR_TRUTH].copy()
             world.files.append(f)
         note(f"layout {layout}: {len(lr):,} rows")
-    from csas_graph.synth.other_files import anpr_files, cell_files, subscriber_file
+    from csas_graph.synth.other_files import anpr_files, cell_files, opencellid_file, subscriber_file
 
     others: list[OutFile] = []
     if "cells" in chosen:
@@ -246,6 +249,8 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
         others += anpr_files(world, rngs[15])
     if "subscribers" in chosen:
         others.append(subscriber_file(world))
+    if "opencellid" in chosen:
+        others.append(opencellid_file(world, np.random.default_rng(np.random.SeedSequence(seed).spawn(17)[16])))
     world.files = others + world.files
     return world
 

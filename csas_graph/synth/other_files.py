@@ -188,3 +188,48 @@ def subscriber_file(world: World) -> OutFile:
         }
     )[L.HEADER_SUBSCRIBERS]
     return OutFile(name="subscribers.csv", layout="subscribers", kind="subscribers", template="subscribers", text=text)
+
+
+HEADER_OPENCELLID = "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal"
+
+
+def opencellid_file(world: World, rng: np.random.Generator) -> OutFile:
+    """An OpenCellID-style export of the listed serving cells: crowd-sourced position estimates
+    (the site moved by up to ~250 m, ``changeable`` 1), ``net`` written as the export does (an
+    integer: ``030`` becomes ``30``), created/updated as Unix seconds. Opt-in (``--layouts``)."""
+    from csas_graph.synth.generate import OutFile
+
+    cells = world.town.cells
+    keep = ~cells.index.isin(world.missing_cells)
+    c = cells.loc[keep]
+    n = len(c)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    dist = rng.uniform(20, 250, n)
+    from csas_graph.synth.town import bng_to_wgs84
+
+    lat, lon = bng_to_wgs84(
+        c["easting"].to_numpy(float) + dist * np.sin(ang), c["northing"].to_numpy(float) + dist * np.cos(ang)
+    )
+    radio = c["tech"].map({"LTE": "LTE", "UMTS": "UMTS", "GSM": "GSM"}).to_numpy()
+    text = pd.DataFrame(
+        {
+            "radio": radio,
+            "mcc": c["mcc"].to_numpy(),
+            "net": c["mnc"].map(lambda m: str(int(m))).to_numpy(),
+            "area": c["lac"].astype(str).to_numpy(),
+            "cell": c["ci"].astype(str).to_numpy(),
+            "unit": rng.integers(0, 504, n).astype(str),
+            "lon": [f"{x:.6f}" for x in lon],
+            "lat": [f"{x:.6f}" for x in lat],
+            "range": rng.integers(300, 3000, n).astype(str),
+            "samples": rng.integers(2, 400, n).astype(str),
+            "changeable": "1",
+            "created": (1_577_836_800 + rng.integers(0, 10**8, n)).astype(str),
+            "updated": (1_704_067_200 + rng.integers(0, 2 * 10**7, n)).astype(str),
+            "averageSignal": "",
+        },
+        dtype=object,
+    )[HEADER_OPENCELLID.split(",")]
+    return OutFile(
+        name="cells_opencellid.csv", layout="opencellid", kind="cells", template="cells_opencellid", text=text
+    )

@@ -35,7 +35,8 @@ def import_order(world: World) -> list[OutFile]:
 
 
 def _rank(f: OutFile) -> tuple[int, str]:
-    return (0 if f.name.startswith(("cells_wgs84", "anpr_cameras")) else 1, f.name)
+    first = f.name.startswith(("cells_wgs84", "anpr_cameras"))
+    return (0 if first else 2 if f.layout == "opencellid" else 1, f.name)
 
 
 def line_numbers(f: OutFile) -> np.ndarray:
