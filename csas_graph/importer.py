@@ -80,6 +80,8 @@ KIND_ORDER = {"cells": 0, "anpr": 1, "subscribers": 2, "cdr": 3}
 STALE_AFTER_S = 15 * 60
 ROAMING_HOME_MCC = "234"
 UNKNOWN_CELL = "UNKNOWN"
+#: rejected rows kept inside the stored report (the CSV beside the evidence copy has them all)
+REPORT_REJECTED_ROWS = 1000
 
 
 def rejected_rows_path(settings: Settings, case_id: str, sha256: str) -> Path:
@@ -170,7 +172,8 @@ def import_file(
         if report.get("sha256") not in (None, copy.sha256):
             raise IngestError(f"{path}: the file changed while it was being imported", file=str(path))
         report = loader.finish_report(report)
-        write_rejected_rows(settings, case_id, copy.sha256, report.get("rejected_rows", []))
+        rejected_csv = write_rejected_rows(settings, case_id, copy.sha256, report.get("rejected_rows", []))
+        report = cap_rejected_rows(report, rejected_csv)
         stored = _finalise(store, case_id, copy, source, loader, report)
     except BaseException:
         rolled_back = not begun
@@ -1043,6 +1046,17 @@ def apply_load_findings(
     out["flags"] = flags
     if reclassified:
         out["reclassified_rows"] = [{"row": r, "reason": reason} for r, reason in sorted(reclassified.items())]
+    return out
+
+
+def cap_rejected_rows(report: dict[str, Any], csv_path: Path) -> dict[str, Any]:
+    """Keep the first :data:`REPORT_REJECTED_ROWS` rejected rows in the stored report; all are in the CSV."""
+    out = dict(report)
+    rows = list(out.get("rejected_rows") or [])
+    out["rejected_rows_file"] = str(csv_path)
+    if len(rows) > REPORT_REJECTED_ROWS:
+        out["rejected_rows"] = rows[:REPORT_REJECTED_ROWS]
+        out["rejected_rows_truncated"] = True
     return out
 
 
