@@ -210,6 +210,7 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
     frows["eid"] = np.arange(len(frows)) + len(ev) + len(sessions) + 1_000_000
     objects(frows, {"layout": np.full(len(frows), "f", dtype=object)})
     all_rows = pd.concat([prow, grows, frows], ignore_index=True)
+    del prow, grows, frows
     objects(all_rows, {"file": file_for(pop, all_rows["layout"].to_numpy(), all_rows["persp"].to_numpy())})
 
     ph = pop.phones
@@ -222,10 +223,12 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
     opaque = np.array([f"U{x:010x}" for x in rngs[12].integers(0, 2**40, len(ph))], dtype=object)
     inj_rng = rngs[13]
     fmt_rng = rngs[14]
+    by_layout = {str(k): all_rows.iloc[v] for k, v in all_rows.groupby("layout").indices.items()}
+    del all_rows  # each layout's rows are dropped once its files are written
     for layout in CDR_LAYOUTS:
-        if layout not in chosen:
+        lr = by_layout.pop(layout, None)
+        if layout not in chosen or lr is None:
             continue
-        lr = all_rows.loc[all_rows["layout"] == layout]
         lr = lr.sort_values(["file", "t", "persp", "eid", "seq"], kind="stable").reset_index(drop=True)
         if layout == "e":
             lr = add_legs(lr, inj_rng)
@@ -237,7 +240,7 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
             # one summary row per layout that has them (in the first raw CSP file)
             summary = layout in SUMMARY_IN and k == 0
             f = _write_cdr(out, layout, fname, fr, lookup, pop, fmt_rng, opaque, seed, summary)
-            f.rows = fr[KEEP_FOR_TRUTH].copy()
+            f.rows = _compact(fr[KEEP_FOR_TRUTH])
             world.files.append(f)
         note(f"layout {layout}: {len(lr):,} rows")
     from csas_graph.synth.other_files import anpr_files, cell_files, opencellid_file, subscriber_file
@@ -253,6 +256,21 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
         others.append(opencellid_file(world, np.random.default_rng(np.random.SeedSequence(seed).spawn(17)[16])))
     world.files = others + world.files
     return world
+
+
+def _compact(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows kept for truth.json, small: text columns as categories, numbers as int32 where
+    they fit (times stay int64)."""
+    out = {}
+    for col in rows.columns:
+        values = rows[col]
+        if values.dtype == object or str(values.dtype) == "str":
+            out[col] = values.astype("category")
+        elif col not in ("t", "eid"):
+            out[col] = values.astype(np.int32)
+        else:
+            out[col] = values
+    return pd.DataFrame(out)
 
 
 def _suppress(ev: pd.DataFrame, meets: list[tuple[int, int, int, int, int]]) -> pd.DataFrame:
