@@ -261,7 +261,7 @@ def build_world(seed: int, rows: int, chosen: tuple[str, ...], note: Callable[[s
 def _compact(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows kept for truth.json, small: text columns as categories, numbers as int32 where
     they fit (times stay int64)."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     for col in rows.columns:
         values = rows[col]
         if values.dtype == object or str(values.dtype) == "str":
