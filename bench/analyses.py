@@ -195,7 +195,17 @@ def peer_colocation(
     s = f["sightings"]
     s = s.loc[s["number"].isin(numbers) & (s["t"] >= since) & (s["t"] <= until), ["number", "event_id", "t", "site"]]
     s = s.drop_duplicates(["number", "event_id", "site", "t"])
-    m = s.merge(s, on="site", suffixes=("_a", "_b"))
+    # join on (site, time bucket) against the same and the next bucket: every pair within ±window
+    # lands in exactly one of the two joins, and no site's whole history is crossed with itself
+    s = s.assign(bucket=s["t"] // window_s)
+    shifted = s.assign(bucket=s["bucket"] - 1)
+    m = pd.concat(
+        [
+            s.merge(s, on=["site", "bucket"], suffixes=("_a", "_b")),
+            s.merge(shifted, on=["site", "bucket"], suffixes=("_a", "_b")),
+            shifted.merge(s, on=["site", "bucket"], suffixes=("_a", "_b")),
+        ]
+    )
     m = m.loc[(m["number_a"] < m["number_b"]) & ((m["t_a"] - m["t_b"]).abs() <= window_s)]
     hits = pd.DataFrame(
         {

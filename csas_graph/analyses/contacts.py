@@ -11,6 +11,7 @@ from pydantic import Field
 from csas_graph.analyses._common import (
     CALL_TYPES,
     EVENT_TYPES,
+    EVIDENCE_CAP,
     MESSAGE_TYPES,
     EventType,
     Key,
@@ -50,6 +51,46 @@ def _kind(event_type: str) -> str:
     if event_type in MESSAGE_TYPES:
         return "sms"
     return "data" if event_type == "data" else "other"
+
+
+def contact_edges(
+    store: GraphStore, case_id: str, keys: set[str], since: Any, until: Any, types: list[str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Edges a–b (a < b) touching ``keys``, aggregated on the server (see :func:`aggregate_pair`)."""
+    if not keys:
+        return {}
+    rows = read_fast(
+        store,
+        "analyses/contact_edges",
+        case_id=case_id,
+        keys=sorted(keys),
+        since=since,
+        until=until,
+        types=types,
+        cap=EVIDENCE_CAP,
+    )
+    fields = ("a", "b", "events", "calls", "sms", "data", "a_to_b", "duration_s", "first", "last", "ids")
+    out = {}
+    for r in unpack(rows[0] if rows else None, fields, times=("first", "last")):
+        n, a_to_b = r["events"], r["a_to_b"]
+        out[(r["a"], r["b"])] = {
+            "a": r["a"],
+            "b": r["b"],
+            "calls": r["calls"],
+            "sms": r["sms"],
+            "data": r["data"],
+            "other": n - r["calls"] - r["sms"] - r["data"],
+            "events": n,
+            "a_to_b": a_to_b,
+            "b_to_a": n - a_to_b,
+            "direction": "both" if a_to_b and a_to_b < n else ("a->b" if a_to_b else "b->a"),
+            "total_duration_s": int(r["duration_s"]),
+            "first": iso(r["first"]),
+            "last": iso(r["last"]),
+            "evidence": r["ids"],
+            "evidence_total": n,
+        }
+    return out
 
 
 def aggregate_pair(a: str, b: str, events: list[Event]) -> dict[str, Any]:
@@ -113,21 +154,18 @@ def contacts(store: GraphStore, case_id: str, p: ContactsParams) -> AnalysisResu
     excluded: dict[str, dict[str, Any]] = {}
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     frontier = set(seeds)
+    since, until = p.window()
     for hop in range(1, p.hops + 1):
-        by_pair: dict[tuple[str, str], list[Event]] = defaultdict(list)
-        for e in _incident(store, case_id, frontier, p):
-            a, b = sorted((e["src"], e["dst"]))
-            if a != b:
-                by_pair[(a, b)].append(e)
+        by_pair = contact_edges(store, case_id, frontier, since, until, _types(p.types))
         new_numbers = {n for pair in by_pair for n in pair} - set(reached)
         if not p.include_supernodes and new_numbers:
             found = classify_supernodes(store, case_id, new_numbers, p.max_degree or 0)
             excluded.update(found)
         next_frontier: set[str] = set()
-        for (a, b), events in by_pair.items():
-            if (a, b) in edges or a in excluded or b in excluded or len(events) < p.min_count:
+        for (a, b), edge in sorted(by_pair.items()):
+            if (a, b) in edges or a in excluded or b in excluded or edge["events"] < p.min_count:
                 continue
-            edges[(a, b)] = {**aggregate_pair(a, b, events), "hop": hop}
+            edges[(a, b)] = {**edge, "hop": hop}
             for n in (a, b):
                 if n not in reached:
                     reached[n] = hop
