@@ -281,6 +281,8 @@ def test_map_draws_one_wedge_per_cell_pointing_at_its_azimuth(ui: Watched, case:
     body = page.inner_text("#tab-map")
     assert "Sectors are illustrative, not coverage" in body and "at or before the time shown" in body
     _shot(page, "map-movement")
+    png = page.evaluate("() => new Promise(done => CsasCharts.pngDataUrl(csasMap, done))")
+    assert png.startswith("data:image/png;base64,") and len(png) > 5000  # the vector layers as PNG
 
     located = _count_sector_cells(store, case.case_id)
     assert located > len(azimuths)
@@ -314,6 +316,9 @@ def test_timeline_shows_the_expected_event_count_and_the_heat_map(ui: Watched, c
     assert len(counts) == 168
     assert sum(counts) == sum(sum(r) for r in top["extra"]["hour_of_week"])
     _shot(page, "timeline")
+    for view in ("timeline", "heatmap"):
+        png = page.evaluate(f"() => new Promise(done => CsasCharts.pngDataUrl(csasApp.views.{view}, done))")
+        assert png.startswith("data:image/png;base64,") and len(png) > 3000, view
 
 
 def test_downloads_png_and_standalone_html_with_no_cdn(ui: Watched, case: Case, tmp_path: Path) -> None:
@@ -340,3 +345,37 @@ def test_downloads_png_and_standalone_html_with_no_cdn(ui: Watched, case: Case, 
     assert standalone.page.evaluate("csasLinkChart.nodes.length") > 1
     assert standalone.errors == [] and [u for u in standalone.requests if not u.startswith(("file:", "data:"))] == []
     standalone.page.screenshot(path=str(ARTIFACTS / "standalone-link-chart.png"))
+
+
+def test_every_analysis_gets_a_form_and_one_runs_to_the_same_hash(ui: Watched, case: Case) -> None:
+    catalogue = case.api("GET", "/analyses")["data"]
+    page = _goto(ui, case, "analyses")
+    page.wait_for_selector("#analysis-name option[value=contacts]", state="attached")
+    for analysis in catalogue:
+        page.select_option("#analysis-name", analysis["name"])
+        button = page.locator("#analysis-form button[type=submit]")
+        assert button.inner_text() == f"Run {analysis['name']}"
+        fields = set(page.eval_on_selector_all("#analysis-form [name]", "els => els.map(e => e.name)"))
+        assert fields == set(analysis["params_schema"].get("properties", {})), analysis["name"]
+    seed = case.truth["group"][0]
+    expected = case.analysis("contacts", {"numbers": [seed], "hops": 2})
+    page.select_option("#analysis-name", "contacts")
+    page.fill("#analysis-form [name=numbers]", seed)
+    page.fill("#analysis-form [name=hops]", "2")
+    page.click("#analysis-form button[type=submit]")
+    page.wait_for_selector("#analysis-rows")
+    assert expected["result_hash"] in page.inner_text("#analysis-result")
+    assert page.locator("#analysis-rows tr").count() == len(expected["rows"]) + 1
+    _shot(page, "analysis")
+
+
+def test_search_finds_a_number_and_opens_its_chart(ui: Watched, case: Case) -> None:
+    seed = case.truth["group"][0]
+    page = _goto(ui, case, "search")
+    page.fill("#search-q", seed[-6:])
+    page.click("#search-form button")
+    row = page.locator("#search-table tr", has_text=seed).first
+    row.get_by_role("button", name="Chart").click()
+    page.wait_for_selector("#tab-chart.active")
+    page.wait_for_selector('#chart-view[data-ready="1"]')
+    assert seed in page.evaluate("csasLinkChart.nodes.getIds()")
