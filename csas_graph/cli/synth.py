@@ -18,7 +18,12 @@ def synth(
     seed: int = typer.Option(1, "--seed", help="Seed: the same seed gives byte-identical files."),
     rows: int = typer.Option(20_000, "--rows", help="Approximate total CDR rows across the layouts."),
     layouts: str = typer.Option(
-        None, "--layouts", help="Comma-separated subset of: a,b,c,d,e,f,cells,anpr,subscribers (default all)."
+        None,
+        "--layouts",
+        help=(
+            "Comma-separated subset of: a,b,c,d,e,f,cells,anpr,subscribers (default all);"
+            " opencellid adds an OpenCellID export."
+        ),
     ),
 ) -> None:
     """Generate a synthetic case: town, population, planted facts, injected data-quality problems."""
