@@ -279,3 +279,21 @@ def test_matrix_is_found_in_top_contacts_extra() -> None:
     assert timeline.matrix_from_extra({"by_number": {SEED: matrix}}, SEED) == matrix
     assert timeline.matrix_from_extra({"numbers": [{"number": SEED, "matrix": matrix}]}, SEED) == matrix
     assert timeline.matrix_from_extra({"rows": []}) is None
+
+
+def test_content_security_policy_allows_only_the_configured_tile_host() -> None:
+    from api.routers.charts import content_security_policy
+    from csas_graph.settings import Settings
+
+    plain = content_security_policy(Settings(), inline=False)
+    assert "script-src 'self'" in plain and "http" not in plain
+    tiles = content_security_policy(Settings(tile_url="https://{s}.tiles.example.org/{z}/{x}/{y}.png"), inline=True)
+    assert "img-src 'self' data: blob: https://*.tiles.example.org;" in tiles
+    assert "script-src 'unsafe-inline'" in tiles and "connect-src 'self'" in tiles
+
+
+def test_map_payload_names_the_tile_url_only_when_configured() -> None:
+    cells = [{"key": "K", "lat": 51.5, "lon": -0.1, "azimuth": 10, "beamwidth": 60}]
+    url = "http://127.0.0.1:8080/tiles/{z}/{x}/{y}.png"
+    assert sector_map.build_map(cells=cells, tile_url=url)["tile_url"] == url
+    assert sector_map.build_map(cells=cells)["tile_url"] is None
