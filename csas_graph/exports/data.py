@@ -70,13 +70,30 @@ def load_case_data(store: GraphStore, case_id: str, params: ExportParams, *, eve
     for row in store.read(cypher.load("evidence/export_nodes"), case_id=case_id):
         data.nodes[row["id"]] = {"id": row["id"], "label": row["label"], "key": row["key"], **plain(row["props"])}
     if events:
-        rows = store.read(
-            cypher.load("evidence/export_events"), case_id=case_id, since=params.since, until=params.until
-        )
-        data.events = [_edge(row) for row in rows]
+        data.events = _events(store, case_id, params)
     data.links = [_edge(row) for row in store.read(cypher.load("evidence/export_links"), case_id=case_id)]
     data.sources = {f["sha256"]: f for f in source_files(store, case_id)}
     return data
+
+
+#: event relationship → its query (one per type: only its own columns, no nulls to decode)
+_EVENT_QUERIES = (
+    ("CALLED", "evidence/export_calls"),
+    ("SEEN_AT", "evidence/export_sightings"),
+    ("READ_AT", "evidence/export_reads"),
+)
+
+
+def _events(store: GraphStore, case_id: str, params: ExportParams) -> list[dict[str, Any]]:
+    """Every event in the window, oldest first (ties: event id, type, role, party)."""
+    events = []
+    for rel, query in _EVENT_QUERIES:
+        rows = store.read(cypher.load(query), case_id=case_id, since=params.since, until=params.until)
+        events += [{"rel": rel, **{k: v for k, v in row.items() if v is not None}} for row in rows]
+    events.sort(key=lambda e: (e["ms"], e["event_id"], e["rel"], e.get("role", ""), e.get("party", "")))
+    for event in events:
+        del event["ms"]
+    return events
 
 
 def movement(store: GraphStore, case_id: str, params: ExportParams) -> list[dict[str, Any]]:

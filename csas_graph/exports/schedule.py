@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from csas_graph.exhibits.content import STANDARD_LIMITATIONS
@@ -101,10 +102,9 @@ def export_csv(data: CaseData, timezone: str) -> tuple[bytes, int]:
 
 def export_xlsx(data: CaseData, params: ExportParams, timezone: str) -> tuple[bytes, int]:
     rows = schedule_rows(data, timezone)
-    book = Workbook()
-    events = book.active
-    assert events is not None
-    events.title = "Events"
+    # write-only mode streams rows to the file: several times faster and flat in memory
+    book = Workbook(write_only=True)
+    events = book.create_sheet("Events")
     _sheet(events, COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     sources = book.create_sheet("Sources")
     _sheet(sources, SOURCE_COLUMNS, ([f.get(c) for c in SOURCE_COLUMNS] for f in data.sources.values()))
@@ -121,13 +121,17 @@ def export_xlsx(data: CaseData, params: ExportParams, timezone: str) -> tuple[by
 
 
 def _sheet(sheet: Any, header: tuple[str, ...], rows: Any) -> None:
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    titles = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        titles.append(cell)
+    sheet.append(titles)
     for values in rows:
         # identifiers as text: a number, IMEI or IMSI must never become a float
         sheet.append([v if isinstance(v, int) and not isinstance(v, bool) else _text(v) for v in values])
-    sheet.freeze_panes = "A2"
 
 
 def _text(value: Any) -> str | None:
