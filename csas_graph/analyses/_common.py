@@ -269,6 +269,7 @@ class CellIndex:
         for key, cgi in self.cgi.items():
             self._by_cgi.setdefault(cgi, []).append(key)
         self._cache: dict[tuple[str, float], tuple[str, ...]] = {}
+        self._dist: dict[tuple[str, str], float | None] = {}
 
     @classmethod
     def load(cls, store: GraphStore, case_id: str) -> CellIndex:
@@ -301,6 +302,12 @@ class CellIndex:
         return result
 
     def distance_m(self, a: str, b: str) -> float | None:
+        key = (a, b)
+        if key not in self._dist:
+            self._dist[key] = self._distance(a, b)
+        return self._dist[key]
+
+    def _distance(self, a: str, b: str) -> float | None:
         if a == b:
             return 0.0
         if a in self.loc and b in self.loc:

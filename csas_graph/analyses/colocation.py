@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from itertools import combinations
@@ -67,25 +66,51 @@ class PlaceIndex:
         self.times = {c: [s["t"] for s in ss] for c, ss in self.by_cell.items()}
 
 
+def fetch_places(
+    store: GraphStore, case_id: str, keys: list[str], since: datetime, until: datetime
+) -> dict[str, list[Sighting]]:
+    """Like :func:`fetch_sightings` with only event id, time and cell (what co-location needs)."""
+    by_number: dict[str, list[Sighting]] = {k: [] for k in keys}
+    if keys:
+        rows = read_fast(
+            store, "analyses/sighting_places", case_id=case_id, keys=sorted(keys), since=since, until=until
+        )
+        for r in rows:
+            by_number[r["number"]] = unpack(r, ("event_id", "t", "cell"))
+    return by_number
+
+
 def find_hits(
-    a_list: list[Sighting],
+    a_list: list[Sighting] | PlaceIndex,
     b_list: list[Sighting] | PlaceIndex,
     cells: CellIndex,
     radius_m: float,
     delta: timedelta,
 ) -> list[dict[str, Any]]:
-    """Pairs of sightings (one of each) within ``delta`` of each other at cells within ``radius_m``."""
+    """Pairs of sightings (one of each) within ``delta`` of each other at cells within ``radius_m``.
+
+    Both sides are grouped by cell; only cell pairs that are near each other are swept, each
+    with two time-ordered lists merged in one pass.
+    """
+    a = a_list if isinstance(a_list, PlaceIndex) else PlaceIndex(a_list)
     b = b_list if isinstance(b_list, PlaceIndex) else PlaceIndex(b_list)
     hits = []
-    for sa in a_list:
-        for cell in cells.near_cell(sa["cell"], radius_m):
-            times = b.times.get(cell)
-            if not times:
+    for ca, a_sightings in a.by_cell.items():
+        for cb in cells.near_cell(ca, radius_m):
+            b_sightings = b.by_cell.get(cb)
+            if not b_sightings:
                 continue
-            lo = bisect.bisect_left(times, sa["t"] - delta)
-            hi = bisect.bisect_right(times, sa["t"] + delta)
-            for sb in b.by_cell[cell][lo:hi]:
-                hits.append({"a": sa, "b": sb, "t": min(sa["t"], sb["t"]), "t_end": max(sa["t"], sb["t"])})
+            b_times = b.times[cb]
+            lo = 0
+            for sa in a_sightings:
+                t = sa["t"]
+                while lo < len(b_times) and b_times[lo] < t - delta:
+                    lo += 1
+                hi = lo
+                while hi < len(b_times) and b_times[hi] <= t + delta:
+                    sb = b_sightings[hi]
+                    hits.append({"a": sa, "b": sb, "t": min(t, sb["t"]), "t_end": max(t, sb["t"])})
+                    hi += 1
     hits.sort(key=lambda h: (h["t"], h["a"]["event_id"], h["b"]["event_id"], h["b"]["cell"]))
     return hits
 
@@ -177,7 +202,7 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     tz = case_timezone(store, case_id)
     cells = CellIndex.load(store, case_id)
     targets = sorted(set(p.numbers))
-    sightings = fetch_sightings(store, case_id, targets, since, until, cells)
+    sightings = fetch_places(store, case_id, targets, since, until)
     excluded: dict[str, dict[str, Any]] = {}
     pairs: list[tuple[str, str]] = []
     if p.with_anyone or len(targets) == 1:
@@ -197,13 +222,14 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     places: dict[str, PlaceIndex] = {}
     reach: dict[str, set[str]] = {}  # every cell near any of a number's sightings
     for a, b in pairs:
+        for n in (a, b):
+            if n not in places:
+                places[n] = PlaceIndex(sightings[n])
         if a not in reach:
-            reach[a] = {c for cell in {s["cell"] for s in sightings[a]} for c in cells.near_cell(cell, p.radius_m)}
-        if b not in places:
-            places[b] = PlaceIndex(sightings[b])
+            reach[a] = {c for cell in places[a].by_cell for c in cells.near_cell(cell, p.radius_m)}
         if reach[a].isdisjoint(places[b].by_cell):
             continue  # never near each other: no need to look at times
-        for ep in merge_episodes(find_hits(sightings[a], places[b], cells, p.radius_m, delta), gap):
+        for ep in merge_episodes(find_hits(places[a], places[b], cells, p.radius_m, delta), gap):
             row = episode_row(a, b, ep, cells, tz)
             if row["strength"] < p.min_strength:
                 continue
