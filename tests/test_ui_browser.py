@@ -213,6 +213,7 @@ def test_import_through_the_ui_shows_progress_and_the_reconciliation_report(ui: 
     report = json.loads(job.query_selector("pre.report").text_content())
     assert report["rows_read"] == expected["rows_read"]
     assert report["rows_read"] == report["loaded"] + report["merged"] + report["rejected"]
+    page.wait_for_selector(f'#import-table td:text-is("{UI_UPLOAD}")')  # the file list refreshes after the job
     assert page.locator(f'#import-table td:text-is("{UI_UPLOAD}")').count() == 1
     _shot(page, "import")
 
@@ -379,3 +380,17 @@ def test_search_finds_a_number_and_opens_its_chart(ui: Watched, case: Case) -> N
     page.wait_for_selector("#tab-chart.active")
     page.wait_for_selector('#chart-view[data-ready="1"]')
     assert seed in page.evaluate("csasLinkChart.nodes.getIds()")
+
+
+def test_export_tab_downloads_the_case_with_its_digest(ui: Watched, case: Case, tmp_path: Path) -> None:
+    page = _goto(ui, case, "export")
+    page.select_option("#export-form [name=fmt]", "csv")
+    with page.expect_download() as download:
+        page.click("#export-form button[type=submit]")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.stat().st_size > 0
+    page.wait_for_selector("#export-result:has-text('SHA-256')")
+    import hashlib
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in page.inner_text("#export-result")
