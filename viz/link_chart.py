@@ -303,7 +303,9 @@ def _vis_lists(
             arrows=_arrows(data),
             dashes=data.get("relation") == "collapsed",
         )
-    nodes = [n for n in net.nodes if not n.get("placeholder")]
+    # pyvis always sets a shape; drop it so the kind's group decides (an icon, or a plain shape
+    # for big charts)
+    nodes = [{k: v for k, v in n.items() if k != "shape"} for n in net.nodes if not n.get("placeholder")]
     return nodes, list(net.edges)
 
 
