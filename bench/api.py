@@ -99,6 +99,18 @@ def ensure_world(store: Any, home: Path, rows: int) -> str:
     return auth.create_token(store, "bench-analyst", expires_days=1)
 
 
+def light_mix() -> list[tuple[str, str, dict[str, Any] | None]]:
+    """Cheap case requests (case read, entity search): what the HTTP, auth and audit layers cost."""
+    return [
+        ("GET", f"/cases/{CASE}", None),
+        ("GET", f"/cases/{CASE}/entities?q=7700900{1:03d}&limit=20", None),
+    ]
+
+
+def analysis_requests() -> list[tuple[str, str, dict[str, Any] | None]]:
+    return [("POST", f"/cases/{CASE}/analyses/{name}", params) for name, params in mix()]
+
+
 def mix() -> list[tuple[str, dict[str, Any]]]:
     return [
         ("top-contacts", {"number": e164(1)}),
@@ -144,7 +156,7 @@ def summary(label: str, wall: float, latencies: list[float]) -> dict[str, Any]:
 def metric_sum(text: str, name: str, endpoint: str | None = None) -> float:
     total = 0.0
     for line in text.splitlines():
-        if line.startswith(name + "_sum") and (endpoint is None or f'endpoint="{endpoint}"' in line):
+        if line.startswith(name + "_sum") and (endpoint is None or f'endpoint="{endpoint}' in line):
             total += float(line.rsplit(" ", 1)[1])
     return total
 
@@ -177,24 +189,31 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.3)
 
 
-def bench_api(home: Path, token: str, admin_token: str, clients: int, requests: int) -> dict[str, Any]:
+def bench_api(
+    home: Path,
+    token: str,
+    admin_token: str,
+    clients: int,
+    requests: int,
+    jobs: list[tuple[str, str, dict[str, Any] | None]],
+    label: str,
+) -> dict[str, Any]:
     import httpx
 
     proc, base = start_server(home)
-    jobs = mix()
     sessions = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300)
                 for _ in range(clients)]  # fmt: skip
     admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60)
     try:
-        for name, params in jobs:  # warm-up (and a correctness check)
-            r = sessions[0].post(f"/cases/{CASE}/analyses/{name}", json=params)
+        for method, path, body in jobs:  # warm-up (and a correctness check)
+            r = sessions[0].request(method, path, json=body)
             assert r.status_code == 200, r.text
         before = admin.get("/metrics").text
         failures: list[int] = []
 
         def work(n: int, i: int) -> None:
-            name, params = jobs[(n + i) % len(jobs)]
-            r = sessions[n].post(f"/cases/{CASE}/analyses/{name}", json=params)
+            method, path, body = jobs[(n + i) % len(jobs)]
+            r = sessions[n].request(method, path, json=body)
             if r.status_code != 200:
                 failures.append(r.status_code)
 
@@ -207,12 +226,11 @@ def bench_api(home: Path, token: str, admin_token: str, clients: int, requests: 
         admin.close()
         proc.terminate()
         proc.wait(timeout=30)
-    endpoint = "/cases/{case_id}/analyses/{name}"
-    request_s = metric_sum(after, "csas_http_request_duration_seconds", endpoint) - metric_sum(
-        before, "csas_http_request_duration_seconds", endpoint
+    request_s = metric_sum(after, "csas_http_request_duration_seconds", "/cases") - metric_sum(
+        before, "csas_http_request_duration_seconds", "/cases"
     )
     audit_s = metric_sum(after, "csas_audit_write_seconds") - metric_sum(before, "csas_audit_write_seconds")
-    result = summary("api (csas serve, HTTP, token auth, audit on)", wall, latencies)
+    result = summary(label, wall, latencies)
     result["audit_share"] = audit_s / request_s if request_s else float("nan")
     result["audit_ms_mean"] = audit_s / len(latencies) * 1000
     return result
@@ -228,7 +246,7 @@ def bench_peer(store: Any, clients: int, requests: int) -> dict[str, Any]:
         run_analysis(store, CASE, name, params)
 
     wall, latencies = run_threads(clients, requests, work)
-    return summary("peer: in-process run_analysis (no HTTP, no auth, no audit)", wall, latencies)
+    return summary("peer: analyses in-process, run_analysis (no HTTP, no auth, no audit)", wall, latencies)
 
 
 def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) -> str:
@@ -281,7 +299,24 @@ def main() -> None:
         token = ensure_world(store, args.home, args.rows)
         admin_token = auth.create_token(store, "bench-admin", expires_days=1)
         results = [
-            bench_api(args.home, token, admin_token, args.clients, args.requests),
+            bench_api(
+                args.home,
+                token,
+                admin_token,
+                args.clients,
+                args.requests,
+                analysis_requests(),
+                "api: analyses (csas serve, HTTP, token auth, audit on)",
+            ),
+            bench_api(
+                args.home,
+                token,
+                admin_token,
+                args.clients,
+                args.requests * 2,
+                light_mix(),
+                "api: case read + entity search (same layers, cheap queries)",
+            ),
             bench_peer(store, args.clients, args.requests),
         ]
         chain = audit.verify_chain(store)
