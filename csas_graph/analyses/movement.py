@@ -9,20 +9,19 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
-    EVENT_TYPES,
     CellIndex,
     Key,
     WindowParams,
     case_timezone,
     evidence,
     haversine_m,
-    incident_events,
     iso,
     iso_local,
-    to_utc,
+    read_fast,
+    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
-from csas_graph.analyses.colocation import fetch_sightings
+from csas_graph.analyses.colocation import fetch_places, fetch_sightings
 from csas_graph.graph_store import GraphStore
 
 Row = dict[str, Any]
@@ -79,16 +78,21 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     """
     tz = case_timezone(store, case_id)
     since, until = p.window()
-    sightings = fetch_sightings(store, case_id, [p.number], since, until, CellIndex.load(store, case_id))[p.number]
-    calls = incident_events(store, case_id, {p.number}, since, until, list(EVENT_TYPES))
+    cells = CellIndex.load(store, case_id)
+    sightings = fetch_places(store, case_id, [p.number], since, until)[p.number]
+    raw = read_fast(store, "analyses/event_times", case_id=case_id, number=p.number, since=since, until=until)
+    calls = unpack(raw[0] if raw else None, ("event_id", "t"))
     rows: list[Row] = []
-    cell_info = {s["cell"]: s for s in sightings}
+    cell_info = {c: {"cell": c, **cells.info.get(c, {})} for c in {s["cell"] for s in sightings}}
 
     # home: distinct nights per cell
     nights: dict[str, set[str]] = defaultdict(set)
     night_events: dict[str, list[str]] = defaultdict(list)
+    # local clock time once per sighting (the zone conversion is the costly part)
     for s in sightings:
-        local = s["t"].astimezone(tz)
+        s["local"] = s["t"].astimezone(tz)
+    for s in sightings:
+        local = s["local"]
         if in_hours(local.hour, p.night_start_hour, p.night_end_hour):
             wraps = p.night_start_hour > p.night_end_hour
             # a night that wraps midnight belongs to the date it started
@@ -114,7 +118,7 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     for band in p.bands:
         per: dict[str, list[str]] = defaultdict(list)
         for s in sightings:
-            if in_hours(s["t"].astimezone(tz).hour, band["start"], band["end"]):
+            if in_hours(s["local"].hour, band["start"], band["end"]):
                 per[s["cell"]].append(s["event_id"])
         for rank, cell in enumerate(sorted(per, key=lambda c: (-len(per[c]), c))[: p.top_cells], start=1):
             rows.append(
@@ -132,11 +136,13 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     # daily first/last activity and dormant gaps over every event (sightings and calls)
     events: dict[str, datetime] = {s["event_id"]: s["t"] for s in sightings}
     for c in calls:
-        events.setdefault(c["event_id"], to_utc(c["start"]))
-    timeline = sorted(events.items(), key=lambda kv: (kv[1], kv[0]))
+        events.setdefault(c["event_id"], c["t"])
+    timeline = [(eid, t) for t, eid in sorted((t, eid) for eid, t in events.items())]
+    local_day = {s["event_id"]: s["local"].date().isoformat() for s in sightings}
     days: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for eid, t in timeline:
-        days[t.astimezone(tz).date().isoformat()].append((eid, t))
+        day = local_day.get(eid) or t.astimezone(tz).date().isoformat()
+        days[day].append((eid, t))
     for day, evs in sorted(days.items()):
         rows.append(
             {
@@ -180,7 +186,7 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
 
 
 def _cell_fields(s: Row) -> Row:
-    return {"cgi": s["cgi"], "lat": s["lat"], "lon": s["lon"], "site_name": s["site_name"]}
+    return {"cgi": s.get("cgi"), "lat": s.get("lat"), "lon": s.get("lon"), "site_name": s.get("site_name")}
 
 
 # -------------------------------------------------------------------------------- timeline
