@@ -100,6 +100,14 @@ def anpr_association(store: GraphStore, case_id: str, p: AnprParams) -> Analysis
     symmetric: vehicles' reads at cameras within R of the phone's cells, exposure = that
     vehicle's reads at those cameras. Ranked by score, support, then key.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : AnprParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     A phone used the cell *at or before* the time shown; a cell is an area, not a point; a

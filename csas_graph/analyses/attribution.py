@@ -153,6 +153,14 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
     at least ``min_sims`` SIMs were seen. Without ``number`` every number of the case is
     attributed. Placeholder IMEIs (000000…) are ignored.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : AttributionParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     Identities are only as good as the operator's records: IMEIs are often absent on

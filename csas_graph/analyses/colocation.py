@@ -190,6 +190,14 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     set of targets every pair is examined; with one target (or ``with_anyone``) every number
     sighted near that target's sightings is.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : CoLocationParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     A phone used the cell *at or before* the time shown; a cell is an area, not a point, and

@@ -201,6 +201,14 @@ def top_contacts(store: GraphStore, case_id: str, p: TopContactsParams) -> Analy
     total descending, then counterpart. ``extra.hour_of_week`` is a 7×24 matrix (Monday first,
     hour 0-23) of all the number's events in the case's local time zone, supernodes included.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : TopContactsParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     Counts are of records, not conversations; an unanswered call counts as one. The

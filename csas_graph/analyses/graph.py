@@ -117,6 +117,14 @@ def centrality(store: GraphStore, case_id: str, p: CentralityParams) -> Analysis
     k of a k-core containing the number. Values rounded to 9 places. Ranked by ``order_by``,
     then number.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : CentralityParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     Centrality describes the records delivered, not the organisation: a number is central

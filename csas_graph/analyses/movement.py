@@ -70,6 +70,14 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     per local date; ``dormant`` rows = gaps of at least ``dormant_hours`` between consecutive
     events.
 
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : PatternOfLifeParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
+
     Limitations
     -----------
     A phone used the cell *at or before* the time shown; a cell is an area, not a point, and a
