@@ -394,3 +394,33 @@ def test_export_tab_downloads_the_case_with_its_digest(ui: Watched, case: Case, 
     import hashlib
 
     assert hashlib.sha256(path.read_bytes()).hexdigest() in page.inner_text("#export-result")
+
+
+def test_clicking_a_collapsed_marker_opens_its_contacts(browser: Any, tmp_path: Path) -> None:
+    from viz.link_chart import Link, build_link_chart, render_html
+
+    hub, seed = "+447700900099", "+447700900001"
+    leaves = [f"+4477009005{i:02d}" for i in range(30)]
+    chart = build_link_chart(
+        [Link(seed, hub, count=5), *(Link(hub, leaf) for leaf in leaves)],
+        seeds=[seed],
+        collapse_degree=10,
+        excluded=[{"number": "VOICEMAIL:" + seed, "reason": "voicemail"}],
+    )
+    path = tmp_path / "collapsed.html"
+    path.write_text(render_html(chart), encoding="utf-8")
+    page = Watched(browser.new_page(viewport={"width": 1000, "height": 800}))
+    page.page.goto(path.as_uri())
+    page.page.wait_for_selector('#csas-view[data-ready="1"]')
+    marker = f"collapsed:{hub}"
+    assert set(page.page.evaluate("csasLinkChart.nodes.getIds()")) == {seed, hub, marker, "VOICEMAIL:" + seed}
+    page.page.evaluate(f"csasLinkChart.network.focus('{marker}', {{scale: 2.5, animation: false}})")
+    box = page.page.locator("#csas-view canvas").bounding_box()
+    page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.page.wait_for_selector('#csas-view[data-node-count="33"]')
+    assert set(page.page.evaluate("csasLinkChart.nodes.getIds()")) == {seed, hub, "VOICEMAIL:" + seed, *leaves}
+    assert page.page.evaluate("csasLinkChart.edges.length") == 31
+    assert page.errors == [] and [u for u in page.requests if not u.startswith(("file:", "data:"))] == []
+    page.page.evaluate("csasLinkChart.network.fit({animation: false})")
+    page.page.screenshot(path=str(ARTIFACTS / "standalone-collapsed-opened.png"))
+    page.page.close()

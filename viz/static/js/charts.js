@@ -120,10 +120,12 @@
     return view;
   }
 
+  function ringRadius(count) { return Math.max(140, (count * 60) / (2 * Math.PI)); }
+
   function addAround(view, centreId, newNodes, newEdges) {
     var centre = view.network.getPositions([centreId])[centreId] || { x: 0, y: 0 };
     var fresh = newNodes.filter(function (n) { return !view.nodes.get(n.id); });
-    var radius = 120 + 14 * Math.sqrt(fresh.length);
+    var radius = ringRadius(fresh.length);
     fresh.forEach(function (n, i) {
       var angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
       n = Object.assign({}, n, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) });
@@ -140,10 +142,10 @@
     var pos = view.network.getPositions([markerId])[markerId];
     view.edges.remove(view.edges.getIds({ filter: function (e) { return e.from === markerId || e.to === markerId; } }));
     view.nodes.remove(markerId);
-    var parentPos = view.network.getPositions([group.parent])[group.parent] || pos;
-    var centre = pos || parentPos;
+    // the contacts ring round their hub, wide enough that labels do not overlap
+    var centre = view.network.getPositions([group.parent])[group.parent] || pos || { x: 0, y: 0 };
     var fresh = group.nodes.filter(function (n) { return !view.nodes.get(n.id); });
-    var radius = 90 + 10 * Math.sqrt(fresh.length);
+    var radius = ringRadius(fresh.length);
     fresh.forEach(function (n, i) {
       var angle = (2 * Math.PI * i) / Math.max(fresh.length, 1);
       view.nodes.add(Object.assign({}, n, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) }));
