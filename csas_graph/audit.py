@@ -29,10 +29,12 @@ import csv
 import hashlib
 import io
 import json
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -140,8 +142,8 @@ class _GroupWriter:
     """One per store: queues entries and appends them in as few transactions as possible.
 
     It remembers where it left the chain head, so an append is a single write transaction that
-    succeeds only if the head is still there; if another process moved it, the head is re-read
-    and the batch re-chained.
+    succeeds only if the head is still there; if another process moved it (or the batch before
+    failed to commit), the head is re-read and the batch re-chained.
     """
 
     def __init__(self, store: GraphStore) -> None:
@@ -155,29 +157,44 @@ class _GroupWriter:
         done: Future[dict[str, Any]] = Future()
         with self._queue_lock:
             self._pending.append((entry, done))
-        with self._writer_slot:
-            if not done.done():  # nobody has written ours yet: write everything queued
-                with self._queue_lock:
-                    batch, self._pending = self._pending, []
-                self._flush(batch)
+        self._drive()
         return done.result()
 
-    def _flush(self, batch: list[tuple[dict[str, Any], Future[dict[str, Any]]]]) -> None:
-        store = self._store()
+    def _drive(self) -> None:
+        """Write whatever is queued: stage it under the slot, commit it outside.
+
+        Staging runs the append statement, which returns once the database has given this
+        transaction the head's lock (that is, once the batch before has committed). The slot is
+        then released and the commit happens outside it, so the next batch's statement is already
+        waiting on the lock while this one commits: commits follow each other without a gap.
+        If our entry is in a batch someone else is committing, there is nothing to do but wait.
+        """
+        with self._writer_slot:
+            with self._queue_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                stack, records = self._stage([entry for entry, _ in batch])
+            except BaseException as err:  # every waiter learns that its record was not written
+                self._head = None
+                _fail(batch, err)
+                return
         try:
-            if store is None:
-                raise GraphUnavailable("the graph store was closed before the audit record was written")
-            written = self._append(store, [entry for entry, _ in batch])
-        except BaseException as err:  # every waiter learns that its record was not written
-            self._head = None
-            failure = err if isinstance(err, GraphUnavailable) else _unavailable(err)
-            for _, fut in batch:
-                fut.set_exception(failure)
+            stack.close()  # commit
+        except BaseException as err:
+            with self._writer_slot:
+                self._head = None  # the next batch, chained on ours, fails its check and re-reads
+            _fail(batch, err)
             return
-        for (_, fut), record in zip(batch, written, strict=True):
+        for (_, fut), record in zip(batch, records, strict=True):
             fut.set_result(record)
 
-    def _append(self, store: GraphStore, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _stage(self, entries: list[dict[str, Any]]) -> tuple[ExitStack, list[dict[str, Any]]]:
+        store = self._store()
+        if store is None:
+            raise GraphUnavailable("the graph store was closed before the audit record was written")
+        append = cypher.load("audit/append")
         for _ in range(_RETRIES):
             if self._head is None:
                 head = store.write(cypher.load("audit/lock_head"), genesis=GENESIS)[0]
@@ -185,24 +202,26 @@ class _GroupWriter:
             seq, prev = self._head
             records = _chain(entries, seq, prev)
             last = records[-1]
-            appended = store.write(
-                cypher.load("audit/append"),
-                rows=records,
-                expect_seq=seq,
-                expect_hash=prev,
-                last_seq=last["seq"],
-                last_hash=last["hash"],
-            )
-            if appended or _head_is(store, last["seq"], last["hash"]):  # the latter: a retried commit
+            stack = ExitStack()
+            try:
+                tx = stack.enter_context(store.transaction())
+                params = {"rows": records, "expect_seq": seq, "expect_hash": prev}
+                rows = tx.run(append.text, {**params, "last_seq": last["seq"], "last_hash": last["hash"]}).data()
+            except BaseException:
+                stack.__exit__(*sys.exc_info())  # roll back
+                raise
+            if rows:
                 self._head = (last["seq"], last["hash"])
-                return records
-            self._head = None  # another writer moved the head: re-read it and chain again
+                return stack, records
+            stack.close()  # nothing written; another writer moved the head: re-read it, chain again
+            self._head = None
         raise GraphUnavailable(f"the audit chain head kept moving; {len(entries)} record(s) not written")
 
 
-def _head_is(store: GraphStore, seq: int, hash_: str) -> bool:
-    rows = store.read(cypher.load("audit/head"))
-    return bool(rows) and rows[0]["seq"] == seq and rows[0]["hash"] == hash_
+def _fail(batch: list[tuple[dict[str, Any], Future[dict[str, Any]]]], err: BaseException) -> None:
+    failure = err if isinstance(err, GraphUnavailable) else _unavailable(err)
+    for _, fut in batch:
+        fut.set_exception(failure)
 
 
 def _unavailable(err: BaseException) -> GraphUnavailable:

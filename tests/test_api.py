@@ -268,7 +268,7 @@ def test_audit_failure_fails_the_request(client: TestClient, world: World, monke
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise GraphUnavailable("audit store down at bolt://10.0.0.1:7687")
 
-    monkeypatch.setattr(trail._GroupWriter, "_append", broken)
+    monkeypatch.setattr(trail._GroupWriter, "_stage", broken)
     r = client.get(f"/cases/{world.red_case}", headers=world.auth("analyst"))
     assert r.status_code == 503 and "Op Red" not in r.text and "10.0.0.1" not in r.text
 
