@@ -1076,7 +1076,10 @@ def apply_load_findings(
     out["reasons"] = reasons
     out["flags"] = flags
     if reclassified:
-        out["reclassified_rows"] = [{"row": r, "reason": reason} for r, reason in sorted(reclassified.items())]
+        listed = sorted(reclassified.items())[:REPORT_REJECTED_ROWS]
+        out["reclassified_rows"] = [{"row": r, "reason": reason} for r, reason in listed]
+        if len(reclassified) > len(listed):
+            out["reclassified_rows_truncated"] = True
     return out
 
 
