@@ -258,3 +258,18 @@ def test_failed_read_mid_file_leaves_the_case_unchanged(
     assert importer.event_counts(store, case_id) == before
     assert [s["file_name"] for s in importer.list_sources(store, case_id)] == ["good.csv"]
     assert q(store, "MATCH (n:Number {case_id: $c, key: $k}) RETURN n", c=case_id, k=C) == []
+
+
+def test_post_import_hooks_run_after_each_landed_file_only(
+    store: GraphStore, settings: Settings, case_id: str, tmp_path: Path, monkeypatch
+) -> None:
+    calls: list[tuple[GraphStore, str]] = []
+    monkeypatch.setattr(importer, "POST_IMPORT_HOOKS", [lambda s, c: calls.append((s, c))])
+    rows = [cdr_row(1, A, B, utc(2024, 4, 1, 10))]
+    path = fake_file(tmp_path, "hook.csv", rows)
+    install_fake_reader(monkeypatch, {path: ("cdr", rows)})
+    importer.import_file(store, case_id, path, settings=settings)
+    importer.import_file(store, case_id, path, settings=settings)  # already imported: no hook
+    assert calls == [(store, case_id)]
+    outcome = importer.import_file(store, case_id, path, settings=settings)
+    assert json.loads(json.dumps(outcome.as_dict()))["already_imported"] is True
