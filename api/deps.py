@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from api.jobs import ImportJobs
 from api.metrics import Metrics
@@ -153,6 +156,22 @@ def require_admin(principal: CurrentUser) -> Principal:
 
 
 AdminUser = Annotated[Principal, Depends(require_admin)]
+
+
+#: Neo4j stores UTC offsets of at most 18 hours; a later one would fail inside a query (a 500)
+MAX_UTC_OFFSET = timedelta(hours=18)
+
+
+def reject_unstorable_times(model: BaseModel, where: str = "body") -> None:
+    """422 naming each datetime parameter whose UTC offset Neo4j cannot hold (beyond ±18:00)."""
+    errors = []
+    for name, value in model:
+        for item in value if isinstance(value, list | tuple) else [value]:
+            offset = item.utcoffset() if isinstance(item, datetime) else None
+            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+                errors.append({"type": "value_error", "loc": (where, name), "msg": "UTC offset must be within ±18:00"})
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def result_digest(value: Any) -> str:

@@ -58,7 +58,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:
-        log.error("unexpected error", exc_info=err)
+        log.error("unexpected error", exc_info=err, extra={"request_id": getattr(request.state, "request_id", None)})
         return problem(500, "Internal error", "the server failed to handle this request", request)
 
 

@@ -211,6 +211,12 @@ def test_malformed_params_get_422_naming_the_field(client: TestClient, world: Wo
     r = client.get(f"/cases/{world.red_case}/entities", params={"q": "1", "kind": "email"},
                    headers=world.auth("analyst"))  # fmt: skip
     assert r.status_code == 422 and "query.kind" in r.json()["detail"]
+    r = client.post(
+        f"/cases/{world.red_case}/analyses/top-contacts",
+        json={"number": A, "since": "2000-01-01T00:00:00+18:01"},
+        headers=world.auth("analyst"),
+    )
+    assert r.status_code == 422 and "body.since" in r.json()["detail"]  # Neo4j holds offsets up to 18 h
     r = client.post(f"/cases/{world.red_case}/analyses/no-such", json={}, headers=world.auth("analyst"))
     assert r.status_code == 404
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.deps import Auditor, CaseAccess, CurrentUser, StoreDep
+from api.deps import Auditor, CaseAccess, CurrentUser, StoreDep, reject_unstorable_times
 from api.schemas.analyses import AnalysisCatalogue, AnalysisInfo, AnalysisResultOut
 from api.schemas.common import problems
 from csas_graph.errors import NotFound
@@ -61,11 +61,12 @@ def run(
     if analysis is None:
         raise NotFound(f"no analysis {name}", analysis=name)
     try:
-        analysis.params_model.model_validate(params or {})  # 422 naming each bad field, in the API's shape
+        validated = analysis.params_model.model_validate(params or {})  # 422 naming each bad field
     except ValidationError as err:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e.get("loc", ()))} for e in err.errors(include_url=False, include_context=False)]
         ) from None
+    reject_unstorable_times(validated)
     from csas_graph.analyses.registry import run_analysis
 
     # run_analysis validates again and records the parameters it resolved (defaults included)
