@@ -431,7 +431,7 @@ def write_docs(args: Any, header: str, lines: list[str], frames: dict[str, pd.Da
     start = text.find("## analyses")
     if start >= 0:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     DOCS.write_text(text)
