@@ -766,7 +766,7 @@ class _CdrLoader(_Loader):
         upsert = cypher.load("ingest/upsert_calls")
         for wave in waves(merged, lambda c: c["event_id"]):
             for batch in self.batches(wave):
-                self.store.write(upsert, case_id=self.case_id, rows=batch)
+                self.store.write(upsert, case_id=self.case_id, rows=wire_times(batch))
         for call in merged:
             if rows[call["row"]].get("reason") == "mirrored_duplicate":
                 new_rows.add(call["row"])
@@ -806,8 +806,8 @@ class _CdrLoader(_Loader):
         """
         found = self.store.write(cypher.load(f"ingest/existing_{what}"), case_id=self.case_id, rows=slim)
         seen = {key(h) for h in found}
-        fresh = [r for r in batch if key(r) not in seen]
-        again = [r for r in batch if key(r) in seen]
+        fresh = wire_times([r for r in batch if key(r) not in seen])
+        again = wire_times([r for r in batch if key(r) in seen])
         upsert = cypher.load(f"ingest/upsert_{what}")
         if fresh:
             try:
@@ -941,11 +941,11 @@ class _AnprLoader(_Loader):
         )
         query = cypher.load("ingest/upsert_reads")
         for batch in self.batches(reads):
-            for hit in self.store.write(query, case_id=self.case_id, rows=batch):
+            for hit in self.store.write(query, case_id=self.case_id, rows=wire_times(batch)):
                 self.reclassified[hit["row"]] = "overlap_duplicate"
         for wave in waves(merged, lambda r: r["event_id"]):
             for batch in self.batches(wave):
-                self.store.write(query, case_id=self.case_id, rows=batch)
+                self.store.write(query, case_id=self.case_id, rows=wire_times(batch))
 
 
 class _SubscribersLoader(_Loader):
@@ -1295,6 +1295,20 @@ def _device_id(value: Any, flags: Sequence[str]) -> str | None:
     if not text.isdigit() or len(set(text)) <= 1:
         return None
     return text
+
+
+def wire_times(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Event rows with the ``datetime`` values of their ``props`` as epoch milliseconds.
+
+    The driver packs a Python ``datetime`` through pure-Python temporal code (about 0.3 ms
+    each, 40% of an import's time); an integer packs in native code, and the Cypher turns it
+    back into a UTC ``datetime`` with ``datetime({epochMillis: …})``.
+    """
+    return [{**row, "props": {k: _epoch_ms(v) for k, v in row["props"].items()}} for row in rows]
+
+
+def _epoch_ms(value: Any) -> Any:
+    return round(value.timestamp() * 1000) if isinstance(value, datetime) else value
 
 
 def _utc(value: Any) -> datetime | None:

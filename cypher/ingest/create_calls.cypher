@@ -7,7 +7,8 @@ UNWIND $rows AS r
 MATCH (a:Number {case_id: $case_id, key: r.a_key})
 MATCH (b:Number {case_id: $case_id, key: r.b_key})
 CREATE (a)-[:CALLED {
-  case_id: $case_id, event_id: r.event_id, type: r.props.type, start: r.props.start, end: r.props.end,
+  case_id: $case_id, event_id: r.event_id, type: r.props.type, start: datetime({epochMillis: r.props.start}),
+  end: CASE WHEN r.props.end IS NULL THEN null ELSE datetime({epochMillis: r.props.end}) END,
   duration_s: r.props.duration_s, direction: r.props.direction, target: r.props.target,
   first_cell: r.props.first_cell, last_cell: r.props.last_cell, imei: r.props.imei, imsi: r.props.imsi,
   start_raw: r.props.start_raw, tz_source: r.props.tz_source, time_basis: r.props.time_basis,

@@ -7,7 +7,8 @@ UNWIND $rows AS r
 MATCH (n:Number {case_id: $case_id, key: r.party})
 MATCH (c:Cell {case_id: $case_id, key: r.cell})
 CREATE (n)-[:SEEN_AT {
-  case_id: $case_id, event_id: r.event_id, role: r.role, party: r.party, t: r.props.t, end: r.props.end,
+  case_id: $case_id, event_id: r.event_id, role: r.role, party: r.party, t: datetime({epochMillis: r.props.t}),
+  end: CASE WHEN r.props.end IS NULL THEN null ELSE datetime({epochMillis: r.props.end}) END,
   duration_s: r.props.duration_s, type: r.props.type, imei: r.props.imei, time_basis: r.props.time_basis,
   flags: r.props.flags, sources: r.props.sources, src_sha256: r.props.src_sha256, src_row: r.props.src_row
 }]->(c)

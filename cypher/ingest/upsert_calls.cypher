@@ -9,7 +9,7 @@ CALL (r, e) {
   MATCH (a:Number {case_id: $case_id, key: r.a_key})
   MATCH (b:Number {case_id: $case_id, key: r.b_key})
   CREATE (a)-[c:CALLED]->(b)
-  SET c += r.props
+  SET c += r.props, c.start = CASE WHEN r.props.start IS NULL THEN null ELSE datetime({epochMillis: r.props.start}) END, c.end = CASE WHEN r.props.end IS NULL THEN null ELSE datetime({epochMillis: r.props.end}) END
 }
 CALL (r, e) {
   WITH r, e WHERE e IS NOT NULL AND NOT r.source IN e.sources

@@ -9,7 +9,7 @@ CALL (r, e) {
   MATCH (v:Vehicle {case_id: $case_id, vrm: r.vrm})
   MATCH (k:Camera {case_id: $case_id, camera_id: r.camera_id})
   CREATE (v)-[x:READ_AT]->(k)
-  SET x += r.props
+  SET x += r.props, x.t = CASE WHEN r.props.t IS NULL THEN null ELSE datetime({epochMillis: r.props.t}) END
 }
 CALL (r, e) {
   WITH r, e WHERE e IS NOT NULL AND NOT r.source IN e.sources

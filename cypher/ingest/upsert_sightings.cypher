@@ -9,7 +9,7 @@ CALL (r, e) {
   MATCH (n:Number {case_id: $case_id, key: r.party})
   MATCH (c:Cell {case_id: $case_id, key: r.cell})
   CREATE (n)-[s:SEEN_AT]->(c)
-  SET s += r.props
+  SET s += r.props, s.t = CASE WHEN r.props.t IS NULL THEN null ELSE datetime({epochMillis: r.props.t}) END, s.end = CASE WHEN r.props.end IS NULL THEN null ELSE datetime({epochMillis: r.props.end}) END
 }
 CALL (r, e) {
   WITH r, e WHERE e IS NOT NULL AND NOT r.source IN e.sources
