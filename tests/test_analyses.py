@@ -153,6 +153,9 @@ def test_co_location_radius_merges_episode(store: GraphStore, hand_case: str) ->
     r = res.rows[0]
     assert (r["end"], r["cells"], r["strength"], r["support"]) == ("2024-03-04T09:40:00+00:00", [C1, C2], 2, 4)
     assert r["evidence"] == ["s01", "s02", "s03", "s04"] and 69 < r["max_distance_m"] < 70
+    # A has 5 of its 10 sightings at C1/C2, B 3 of 4: a routine place for both, not a meeting
+    assert (r["place_share_a"], r["place_share_b"], r["routine"]) == (0.5, 0.75, True)
+    assert run(store, hand_case, "co-location", numbers=[A, B], radius_m=100, exclude_routine=True).rows == []
 
 
 def test_co_location_everyone_with(store: GraphStore, hand_case: str) -> None:
