@@ -379,6 +379,17 @@ def test_cli_json_csv_and_list(cli_env: dict[str, str], hand_case: str) -> None:
     doc = json.loads(out.stdout)
     assert doc["analysis"] == "contacts" and doc["row_count"] == 2 and len(doc["result_hash"]) == 64
     assert doc["rows"][0]["evidence"] == ["e01", "e04", "e05", "e07"]
+    # the CLI run is a record that reproduces, and an audited use
+    reproduced = csas("reproduce", doc["run_id"])
+    assert reproduced.returncode == 0 and doc["result_hash"] in reproduced.stdout, reproduced.stdout + reproduced.stderr
+    audit = csas(
+        "db",
+        "query",
+        "MATCH (a:AuditRecord {action: 'analysis', case_id: $c}) RETURN a.params AS p",
+        "-p",
+        f"c={hand_case}",
+    )
+    assert doc["run_id"] in audit.stdout
     table = csas("analyse", "contacts", "--case", hand_case, "-p", f"numbers={A}")
     assert doc["result_hash"] in table.stdout
     csv_out = csas("analyse", "top-contacts", "--case", hand_case, "-p", f"number={A}", "--csv")

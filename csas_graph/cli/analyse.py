@@ -25,6 +25,7 @@ def analyse(
     as_json: bool = typer.Option(False, "--json", help="Print the whole result as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the rows as CSV."),
     list_: bool = typer.Option(False, "--list", help="List the analyses and their parameters."),
+    user: str = typer.Option(None, "--user", "-u", envvar="CSAS_USER", help="Acting user (default: cli:<os user>)."),
 ) -> None:
     """Run an analysis: rows (a table by default), the parameters used and the result hash."""
     if list_:
@@ -37,10 +38,27 @@ def analyse(
     if as_json and as_csv:
         raise InvalidInput("--json and --csv are exclusive", field="format")
     get_analysis(name)  # unknown names fail before the database is touched
+    from csas_graph.audit import record_audit
+    from csas_graph.cli.users import cli_user
+    from csas_graph.runs import record_run
+
+    acting = user or cli_user()
     with open_store() as store:
         result = run_analysis(store, case, name, parse_params(param))
+        # every run is a record (csas reproduce RUN_ID) and an audited use, before anything is shown
+        run_id = record_run(store, result, acting)
+        record_audit(
+            store,
+            user=acting,
+            action="analysis",
+            case_id=case,
+            params={"analysis": name, "run_id": run_id, **result.params},
+            result_count=len(result.rows),
+            result_hash=result.hash,
+            client="cli",
+        )
     if as_json:
-        echo_json(result.as_dict())
+        echo_json({**result.as_dict(), "run_id": run_id})
         return
     if as_csv:
         typer.echo(rows_csv(result.rows), nl=False)
@@ -56,6 +74,7 @@ def analyse(
         )
     console.print(f"params: {json.dumps(result.as_dict()['params'], sort_keys=True)}")
     console.print(f"result hash: {result.hash}")
+    console.print(f"run id: {run_id} (csas reproduce {run_id})")
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
