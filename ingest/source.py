@@ -31,7 +31,6 @@ XLSX_MAX_RATIO = 200
 _BLOCK = 1 << 20
 _CONTROL = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))
 
-csv.field_size_limit(MAX_FIELD_BYTES)
 
 
 @dataclass
@@ -176,6 +175,9 @@ class CsvSource(RowSource):
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         info = self.info
         name = info.path.name
+        # the limit is process-global and other libraries raise it on import (followthemoney,
+        # scipy), so it is set again for every read rather than once at import time
+        csv.field_size_limit(MAX_FIELD_BYTES)
         with info.path.open("r", encoding=info.encoding, errors="strict", newline="") as fh:
             reader = csv.reader(fh)
             previous = 0
