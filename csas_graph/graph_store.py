@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import neo4j
@@ -144,10 +145,12 @@ class GraphStore:
         # a server-side timeout, because variable-length path queries can run away
         work = neo4j.unit_of_work(timeout=self.query_timeout_s)(fn)
 
+        sent = {key: _utc_param(value) for key, value in params.items()}
+
         def call() -> Any:
             with self._session() as session:
                 runner = session.execute_read if mode == "read" else session.execute_write
-                return runner(work, query, dict(params))
+                return runner(work, query, sent)
 
         return self._guard(call)
 
@@ -165,6 +168,19 @@ class GraphStore:
             raise
         except Neo4jError as err:
             raise GraphUnavailable(f"Neo4j at {self.uri} failed: {_short(err)}") from err
+
+
+def _utc_param(value: Any) -> Any:
+    """Aware datetimes go to the server in UTC: Neo4j refuses offsets beyond ±18:00 that Python
+    accepts (an API client may send ``+18:01``), and UTC is what every event time is stored in."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput(f"time {value.isoformat()} is out of range") from None
+    if isinstance(value, list):
+        return [_utc_param(v) for v in value]
+    return value
 
 
 def _checked(query: CypherQuery | str, params: Mapping[str, Any]) -> CypherQuery:
