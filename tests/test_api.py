@@ -463,12 +463,16 @@ def test_openapi_document_is_complete(client: TestClient) -> None:
     paths = doc["paths"]
     for path in ("/cases", "/cases/{case_id}", "/cases/{case_id}/imports", "/cases/{case_id}/imports/{import_id}",
                  "/cases/{case_id}/imports/{import_id}/rejected", "/cases/{case_id}/entities", "/analyses",
-                 "/cases/{case_id}/analyses/{name}", "/cases/{case_id}/exports/{fmt}", "/audit", "/audit/verify",
+                 "/cases/{case_id}/analyses/top-contacts", "/cases/{case_id}/exports/{fmt}", "/audit", "/audit/verify",
                  "/admin/users", "/admin/teams", "/teams/{team}/members/{username}", "/health", "/metrics",
                  "/version", "/me"):  # fmt: skip
         assert path in paths, path
     assert "multipart/form-data" in paths["/cases/{case_id}/imports"]["post"]["requestBody"]["content"]
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    body = paths["/cases/{case_id}/analyses/top-contacts"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"].endswith("/TopContactsParams")  # each analysis documents its parameters
+    problem = paths["/cases/{case_id}"]["get"]["responses"]["404"]["content"]
+    assert list(problem) == ["application/problem+json"]
 
 
 @pytest.mark.slow
