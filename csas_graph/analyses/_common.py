@@ -63,6 +63,7 @@ class SupernodeParams(WindowParams):
     max_degree: int | None = Field(
         None,
         ge=1,
+        le=1_000_000,
         description="Numbers with more distinct counterparts are supernodes (default: settings.supernode_degree).",
     )
     include_supernodes: bool = Field(False, description="Keep voicemail, short codes and high-degree numbers.")

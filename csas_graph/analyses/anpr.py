@@ -73,7 +73,7 @@ class AnprParams(WindowParams):
     number: Key | None = Field(None, description="Phone number: rank vehicles travelling with it (the reverse).")
     radius_m: float = Field(1000, gt=0, le=20_000, description="Cells with sites within R metres of the camera.")
     window_minutes: float = Field(10, gt=0, le=240, description="Sightings within ±Δt minutes of a read.")
-    min_support: int = Field(2, ge=1, description="Least number of matched reads (or sightings) to list.")
+    min_support: int = Field(2, ge=1, le=1_000_000, description="Least number of matched reads (or sightings) to list.")
     limit: int = Field(20, ge=1, le=10_000, description="Most candidates listed.")
 
     @model_validator(mode="after")
@@ -289,7 +289,7 @@ def _vehicles_for_phone(
 class ConvoyParams(WindowParams):
     vrm: str = Field(..., description="The vehicle whose companions are sought.")
     window_minutes: float = Field(5, gt=0, le=120, description="Reads at one camera within ±Δt minutes.")
-    min_cameras: int = Field(3, ge=1, description="Least number of distinct cameras shared.")
+    min_cameras: int = Field(3, ge=1, le=1_000_000, description="Least number of distinct cameras shared.")
 
     @model_validator(mode="after")
     def _norm(self) -> ConvoyParams:

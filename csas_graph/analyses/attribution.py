@@ -41,7 +41,9 @@ def device_id(imei: str) -> str:
 
 class AttributionParams(WindowParams):
     number: Key | None = Field(None, description="The number to attribute (default: every number in the case).")
-    min_sims: int = Field(2, ge=2, description="Report handsets in which at least this many SIMs were seen.")
+    min_sims: int = Field(
+        2, ge=2, le=1_000_000, description="Report handsets in which at least this many SIMs were seen."
+    )
 
 
 def _identity_sequences(store: GraphStore, case_id: str, keys: list[str] | None, p: WindowParams) -> dict[str, Any]:
@@ -281,10 +283,14 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
 # ------------------------------------------------------------------------------ successors
 class SuccessorsParams(SupernodeParams):
     number: Key | None = Field(None, description="The number that fell silent (default: every number that did).")
-    silence_days: float = Field(7, gt=0, description="Silent: no activity for this long before the case's last event.")
-    max_gap_days: float = Field(14, ge=0, description="A successor starts at most this long after the last activity.")
-    overlap_days: float = Field(1, ge=0, description="... or at most this long before it.")
-    min_events: int = Field(5, ge=1, description="Ignore numbers with fewer events (both sides).")
+    silence_days: float = Field(
+        7, gt=0, le=3650, description="Silent: no activity for this long before the case's last event."
+    )
+    max_gap_days: float = Field(
+        14, ge=0, le=3650, description="A successor starts at most this long after the last activity."
+    )
+    overlap_days: float = Field(1, ge=0, le=3650, description="... or at most this long before it.")
+    min_events: int = Field(5, ge=1, le=1_000_000, description="Ignore numbers with fewer events (both sides).")
     min_jaccard: float = Field(0.2, ge=0, le=1, description="Least contact-set overlap to list a candidate.")
     limit: int = Field(3, ge=1, le=100, description="Candidates listed per silent number.")
     types: TypeList = Field(None, description="Event types that define contact sets (default: all).")

@@ -162,8 +162,10 @@ class CoLocationParams(SupernodeParams):
     )
     radius_m: float = Field(0, ge=0, le=50_000, description="Cells whose sites lie within R metres count as together.")
     window_minutes: float = Field(15, gt=0, le=24 * 60, description="Sightings within ±Δt minutes count as together.")
-    gap_minutes: float = Field(60, ge=0, description="Hits no more than this apart merge into one episode.")
-    min_strength: int = Field(1, ge=1, description="Drop episodes where either phone has fewer supporting events.")
+    gap_minutes: float = Field(60, ge=0, le=525_600, description="Hits no more than this apart merge into one episode.")
+    min_strength: int = Field(
+        1, ge=1, le=1_000_000, description="Drop episodes where either phone has fewer supporting events."
+    )
     routine_share: float = Field(
         0.1,
         gt=0,
@@ -327,7 +329,9 @@ class TowerDumpParams(AnalysisParams):
     since: datetime | None = Field(None, description="Window start (single scene).")
     until: datetime | None = Field(None, description="Window end, inclusive (single scene).")
     scenes: list[Scene] | None = Field(None, description="Several scenes (JSON list); replaces the single scene.")
-    min_scenes: int | None = Field(None, ge=1, description="Present at at least k scenes (default: all of them).")
+    min_scenes: int | None = Field(
+        None, ge=1, le=1_000_000, description="Present at at least k scenes (default: all of them)."
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> TowerDumpParams:

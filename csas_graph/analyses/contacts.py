@@ -121,7 +121,7 @@ class ContactsParams(SupernodeParams):
     numbers: KeyList = Field(..., min_length=1, description="Seed numbers (E.164 keys), comma-separated on the CLI.")
     hops: int = Field(1, ge=1, le=3, description="Network radius k around the seeds (1-3).")
     types: TypeList = Field(None, description="Event types to count (default: all).")
-    min_count: int = Field(1, ge=1, description="Drop edges with fewer events than this.")
+    min_count: int = Field(1, ge=1, le=1_000_000, description="Drop edges with fewer events than this.")
 
 
 def contacts(store: GraphStore, case_id: str, p: ContactsParams) -> AnalysisResult:
@@ -265,7 +265,7 @@ def top_contacts(store: GraphStore, case_id: str, p: TopContactsParams) -> Analy
 # ----------------------------------------------------------------------- common-contacts
 class CommonContactsParams(SupernodeParams):
     numbers: KeyList = Field(..., min_length=2, description="The target numbers.")
-    min_targets: int = Field(2, ge=1, description="A common contact touches at least this many targets.")
+    min_targets: int = Field(2, ge=1, le=1_000_000, description="A common contact touches at least this many targets.")
     types: TypeList = Field(None, description="Event types to count (default: all).")
 
 
@@ -316,7 +316,9 @@ def common_contacts(store: GraphStore, case_id: str, p: CommonContactsParams) ->
 class CallChainsParams(SupernodeParams):
     origin: Key = Field(..., description="The number whose outgoing contacts start each chain.")
     max_hops: int = Field(3, ge=2, le=6, description="Longest chain, in hops.")
-    within_minutes: float = Field(60, gt=0, description="Each hop starts within this many minutes after the previous.")
+    within_minutes: float = Field(
+        60, gt=0, le=525_600, description="Each hop starts within this many minutes after the previous."
+    )
     types: TypeList = Field(
         default_factory=lambda: list(RELAY_TYPES),
         description="Event types that can relay (default: calls and messages).",

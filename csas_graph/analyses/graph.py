@@ -38,7 +38,7 @@ class GraphParams(SupernodeParams):
     numbers: KeyList | None = Field(None, description="Seed numbers: restrict to their k-hop neighbourhood.")
     hops: int = Field(2, ge=1, le=4, description="Neighbourhood radius around the seeds.")
     types: TypeList = Field(None, description="Event types that make an edge (default: all).")
-    min_events: int = Field(1, ge=1, description="Drop pairs with fewer events than this.")
+    min_events: int = Field(1, ge=1, le=1_000_000, description="Drop pairs with fewer events than this.")
 
 
 def _types(p: GraphParams | Any) -> list[str]:
@@ -101,7 +101,7 @@ class CentralityParams(GraphParams):
     order_by: Literal["degree", "betweenness", "eigenvector", "core_number"] = Field(
         "betweenness", description="Ranking measure."
     )
-    min_core: int = Field(0, ge=0, description="Only numbers in the k-core for this k.")
+    min_core: int = Field(0, ge=0, le=1_000_000, description="Only numbers in the k-core for this k.")
     limit: int = Field(50, ge=1, le=100_000, description="Most numbers listed.")
 
 
@@ -170,9 +170,9 @@ def centrality(store: GraphStore, case_id: str, p: CentralityParams) -> Analysis
 
 # ----------------------------------------------------------------------------- communities
 class CommunitiesParams(GraphParams):
-    resolution: float = Field(1.0, gt=0, description="Louvain resolution: higher gives smaller communities.")
-    seed: int = Field(42, description="Random seed of Louvain (fixed for reproducibility).")
-    min_size: int = Field(3, ge=1, description="Smallest community listed.")
+    resolution: float = Field(1.0, gt=0, le=1000, description="Louvain resolution: higher gives smaller communities.")
+    seed: int = Field(42, ge=0, le=2**32 - 1, description="Random seed of Louvain (fixed for reproducibility).")
+    min_size: int = Field(3, ge=1, le=1_000_000, description="Smallest community listed.")
 
 
 def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> AnalysisResult:

@@ -48,7 +48,9 @@ class PatternOfLifeParams(WindowParams):
         DEFAULT_BANDS, description='Hour bands [{"name", "start", "end"}] in local hours (end exclusive).'
     )
     top_cells: int = Field(3, ge=1, le=50, description="Cells listed per band.")
-    dormant_hours: float = Field(24, gt=0, description="Gaps between events at least this long are dormant periods.")
+    dormant_hours: float = Field(
+        24, gt=0, le=87_600, description="Gaps between events at least this long are dormant periods."
+    )
 
     @model_validator(mode="after")
     def _bands(self) -> PatternOfLifeParams:
@@ -200,7 +202,7 @@ def _cell_fields(s: Row) -> Row:
 # -------------------------------------------------------------------------------- timeline
 class TimelineParams(WindowParams):
     number: Key = Field(..., description="The number whose movements are listed.")
-    max_speed_kmh: float = Field(150, gt=0, description="Flag moves implying a higher speed.")
+    max_speed_kmh: float = Field(150, gt=0, le=100_000, description="Flag moves implying a higher speed.")
     tolerance_m: float = Field(
         2000, ge=0, description="Distance allowed for cells being areas: subtracted before the speed test."
     )
