@@ -32,7 +32,6 @@ _BLOCK = 1 << 20
 _CONTROL = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(14, 32))
 
 
-
 @dataclass
 class FileInfo:
     """What one pass over the bytes tells us: identity, format and text encoding."""
