@@ -312,7 +312,17 @@ def test_every_analysis_from_the_cli(cli_env: dict[str, str], synth: Any) -> Non
         out = subprocess.run(args, env=cli_env, capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, (name, out.stderr)
         doc = json.loads(out.stdout)
-        assert set(doc) == {"analysis", "case_id", "params", "result_hash", "row_count", "rows", "excluded", "extra"}
+        assert set(doc) == {
+            "analysis",
+            "case_id",
+            "params",
+            "result_hash",
+            "row_count",
+            "rows",
+            "excluded",
+            "extra",
+            "run_id",
+        }
         assert doc["analysis"] == name and doc["row_count"] == len(doc["rows"]), name
         assert len(doc["result_hash"]) == 64
         for row in doc["rows"]:
