@@ -9,6 +9,7 @@ Each test gets its own case id; :func:`wipe_database` refuses to touch any serve
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,17 @@ from csas_graph.migrations import migrate
 from csas_graph.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Anything that falls back to the default settings during the run gets a throw-away CSAS_HOME,
+# never the user's ~/.csas; a local server started there by mistake is stopped at the end.
+GUARD_HOME = Path(tempfile.mkdtemp(prefix="csas-test-default-home-"))
+os.environ["CSAS_HOME"] = str(GUARD_HOME)
+for _name in [n for n in os.environ if n.startswith("NEO4J_")]:
+    del os.environ[_name]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    LocalServer(Settings(home=GUARD_HOME)).stop()
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,11 @@ EXAMPLES = 25
 
 
 def _labels() -> list[str]:
-    # the document is static: a store-less app is enough to list the operations
-    doc = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings()))
-    return sorted(result.ok().label for result in doc.get_all_operations())
+    # the document is static: read it from an app that is never started (starting one would
+    # open the graph store of the default CSAS_HOME)
+    paths = create_app(Settings()).openapi()["paths"]
+    verbs = {"get", "post", "put", "patch", "delete"}
+    return sorted(f"{verb.upper()} {path}" for path, ops in paths.items() for verb in ops if verb in verbs)
 
 
 @pytest.fixture(scope="module")
