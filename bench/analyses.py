@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -25,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+
+from bench.common import open_store
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DESIGN = """What made the difference (measured on the 20k case while tuning):
@@ -49,16 +50,6 @@ EARTH_M = 6_371_008.8
 
 
 # ------------------------------------------------------------------------------ the case
-def open_store(home: Path) -> Any:
-    os.environ["CSAS_HOME"] = str(home)
-    from csas_graph.graph_store import GraphStore
-    from csas_graph.migrations import migrate
-    from csas_graph.settings import get_settings
-
-    get_settings.cache_clear()
-    store = GraphStore.connect(get_settings())
-    migrate(store)
-    return store
 
 
 def ensure_case(store: Any, home: Path, case_id: str, seed: int, rows: int) -> dict[str, Any]:

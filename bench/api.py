@@ -34,21 +34,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import open_store
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 CASE, TEAM = "BENCH-API", "bench"
 NUMBERS = 400
-
-
-def open_store(home: Path) -> Any:
-    os.environ["CSAS_HOME"] = str(home)
-    from csas_graph.graph_store import GraphStore
-    from csas_graph.migrations import migrate
-    from csas_graph.settings import get_settings
-
-    get_settings.cache_clear()
-    store = GraphStore.connect(get_settings())
-    migrate(store)
-    return store
 
 
 def number(i: int) -> str:

@@ -45,7 +45,7 @@ def build_demo_case(
 
     Re-running is cheap: files already imported are reported as such and nothing changes.
     """
-    from csas_graph.synth.generate import generate
+    from csas_graph.synth.generate import PLAIN_TEMPLATE_FILE, generate
 
     truth_path = folder / "truth.json"
     truth: dict[str, Any] = (
@@ -60,14 +60,14 @@ def build_demo_case(
     for index, name in enumerate(order, start=1):
         if on_file is not None:
             on_file(name, index, len(order))
-        path = folder / name
-        template_file = path.with_suffix(".template.yaml")
+        # the plain opaque-id layout is the one read with a user template (the generator writes it)
+        template_file = folder / PLAIN_TEMPLATE_FILE if name.startswith("f_") else None
         demo.outcomes.append(
             import_file(
                 store,
                 case_id,
-                path,
-                template_file=template_file if template_file.exists() else None,
+                folder / name,
+                template_file=template_file,
                 user=DEMO_USER,
                 settings=settings,
             )
