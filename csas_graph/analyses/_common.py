@@ -212,10 +212,15 @@ def incident_events(
 
 # -------------------------------------------------------------------------- supernodes
 def classify_supernodes(
-    store: GraphStore, case_id: str, keys: Iterable[str], max_degree: int
+    store: GraphStore, case_id: str, keys: Iterable[str], max_degree: int, *, summary: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Among ``keys``, the supernodes: ``{number: {number, kind, reason, degree}}``."""
-    rows = read_fast(store, "analyses/number_degrees", case_id=case_id, keys=sorted(set(keys)), max_degree=max_degree)
+    """Among ``keys``, the supernodes: ``{number: {number, kind, reason, degree}}``.
+
+    With ``summary`` (a usable contact summary) distinct counterparts are counted on the CONTACT
+    edges rather than over every CALLED event.
+    """
+    name = "analyses/summary/number_degrees" if summary else "analyses/number_degrees"
+    rows = read_fast(store, name, case_id=case_id, keys=sorted(set(keys)), max_degree=max_degree)
     return {r["number"]: entry for r in rows if (entry := _supernode_entry(r, max_degree)) is not None}
 
 

@@ -30,6 +30,7 @@ from csas_graph.analyses._common import (
     unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
+from csas_graph.analyses.summaries import summary_usable
 from csas_graph.graph_store import GraphStore
 
 Event = dict[str, Any]
@@ -45,6 +46,11 @@ def _incident(store: GraphStore, case_id: str, keys: set[str], p: Any) -> list[E
     return incident_events(store, case_id, keys, since, until, _types(p.types))
 
 
+def whole_case(p: Any) -> bool:
+    """Is the question about every event of the case (no window, every type): the summaries' scope?"""
+    return p.since is None and p.until is None and set(_types(p.types)) == set(EVENT_TYPES)
+
+
 def _kind(event_type: str) -> str:
     if event_type in CALL_TYPES:
         return "calls"
@@ -54,21 +60,36 @@ def _kind(event_type: str) -> str:
 
 
 def contact_edges(
-    store: GraphStore, case_id: str, keys: set[str], since: Any, until: Any, types: list[str]
+    store: GraphStore,
+    case_id: str,
+    keys: set[str],
+    since: Any,
+    until: Any,
+    types: list[str],
+    *,
+    summary: bool = False,
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Edges a–b (a < b) touching ``keys``, aggregated on the server (see :func:`aggregate_pair`)."""
+    """Edges a–b (a < b) touching ``keys``, aggregated on the server (see :func:`aggregate_pair`).
+
+    With ``summary`` (only for the whole case and every event type, once
+    :func:`~csas_graph.analyses.summaries.summary_usable` said so) the precomputed CONTACT edges
+    are read instead of the events: the same rows, without re-aggregating every event.
+    """
     if not keys:
         return {}
-    rows = read_fast(
-        store,
-        "analyses/contact_edges",
-        case_id=case_id,
-        keys=sorted(keys),
-        since=since,
-        until=until,
-        types=types,
-        cap=EVIDENCE_CAP,
-    )
+    if summary:
+        rows = read_fast(store, "analyses/summary/contact_edges", case_id=case_id, keys=sorted(keys), cap=EVIDENCE_CAP)
+    else:
+        rows = read_fast(
+            store,
+            "analyses/contact_edges",
+            case_id=case_id,
+            keys=sorted(keys),
+            since=since,
+            until=until,
+            types=types,
+            cap=EVIDENCE_CAP,
+        )
     fields = ("a", "b", "events", "calls", "sms", "data", "a_to_b", "duration_s", "first", "last", "ids")
     out = {}
     for r in unpack(rows[0] if rows else None, fields, times=("first", "last")):
@@ -155,11 +176,12 @@ def contacts(store: GraphStore, case_id: str, p: ContactsParams) -> AnalysisResu
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     frontier = set(seeds)
     since, until = p.window()
+    summary = whole_case(p) and summary_usable(store, case_id)
     for hop in range(1, p.hops + 1):
-        by_pair = contact_edges(store, case_id, frontier, since, until, _types(p.types))
+        by_pair = contact_edges(store, case_id, frontier, since, until, _types(p.types), summary=summary)
         new_numbers = {n for pair in by_pair for n in pair} - set(reached)
         if not p.include_supernodes and new_numbers:
-            found = classify_supernodes(store, case_id, new_numbers, p.max_degree or 0)
+            found = classify_supernodes(store, case_id, new_numbers, p.max_degree or 0, summary=summary)
             excluded.update(found)
         next_frontier: set[str] = set()
         for (a, b), edge in sorted(by_pair.items()):

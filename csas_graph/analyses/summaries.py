@@ -1,0 +1,137 @@
+"""Precomputed per-case summaries that let analyses skip re-aggregating every event.
+
+The contact summary
+-------------------
+``(a:Number)-[:CONTACT]->(b:Number)`` (``a.key <= b.key``) aggregates every CALLED event between
+two numbers exactly as ``cypher/analyses/contact_edges.cypher`` does over the whole case: event
+count, calls, SMS, data, ``a_to_b``, total duration, first and last start (epoch ms) and the first
+:data:`~csas_graph.analyses._common.EVIDENCE_CAP` event ids in id order. A self-loop edge records
+a number's calls to itself (only so that distinct-counterpart degrees match the event level).
+An ``AnalysisSummary {case_id, name: 'contacts'}`` node records what it was built over: the
+case's complete source files, per-number CALLED degrees, the evidence cap and ``clean``.
+
+Why it cannot go stale
+----------------------
+* **Refreshed on import.** :func:`refresh_contact_summary` is registered in
+  :data:`csas_graph.importer.POST_IMPORT_HOOKS` and runs after every file lands. Events are never
+  changed once written (a duplicate delivery only appends to ``sources``), so a pair whose
+  summary differs from its events is a pair whose event *count* differs; only numbers whose CALLED
+  degree changed are examined, and only their pairs whose count differs are re-aggregated.
+* **Checked on use.** Every read of the summary first compares the recorded files with the
+  case's complete files now and refuses it when they differ, when a load is in flight, or when the
+  refresh ran during one (``clean`` false): the analysis then reads the events themselves. An
+  import by a process that never loaded this module, a crashed load, a rolled-back file: each is
+  seen as a file-set mismatch, never served from an outdated summary.
+* **Identical answers.** The summary is only used for the default question (whole case, every
+  event type); tests assert that summary and event-level answers are equal row for row, hash for
+  hash, and that importing a further file updates the summary.
+
+Limitations
+-----------
+A refresh after a load costs a degree count per number and the re-aggregation of the pairs the
+file touched (a target's CDR touches every pair of that target). Windowed or type-filtered
+questions are answered from the events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cypher
+from csas_graph import importer
+from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, EVIDENCE_CAP, read_fast
+from csas_graph.graph_store import GraphStore
+
+CONTACTS = "contacts"
+#: anchors per write transaction when (re)building CONTACT edges
+WRITE_BATCH = 20
+
+
+def summary_usable(store: GraphStore, case_id: str, name: str = CONTACTS) -> bool:
+    """Was the summary built, cleanly, over exactly the case's complete files, with no load in flight?"""
+    rows = read_fast(store, "analyses/summary/state", case_id=case_id, summary=name)
+    return bool(rows) and _usable(rows[0])
+
+
+def _usable(state: dict[str, Any]) -> bool:
+    return (
+        state["built_files"] is not None
+        and state["clean"]
+        and state["cap"] == EVIDENCE_CAP
+        and state["loading"] == 0
+        and list(state["built_files"]) == list(state["files"])
+    )
+
+
+def _window() -> dict[str, Any]:
+    from csas_graph.analyses._common import LATEST
+
+    return {"since": EARLIEST, "until": LATEST, "types": list(EVENT_TYPES)}
+
+
+def refresh_contact_summary(store: GraphStore, case_id: str, *, full: bool = False) -> dict[str, int]:
+    """Bring the CONTACT summary of a case up to date with its CALLED events.
+
+    Method
+    ------
+    Per-number CALLED degrees (degree-store counts) are compared with those recorded at the last
+    refresh; for each number whose degree changed (every number when ``full``, on the first build
+    or after an unclean one) the counterparts whose CONTACT edge no longer matches the event count
+    are found, and those pairs' edges are rebuilt from the events. The state records the files
+    the refresh saw; it is ``clean`` only when no load was in flight and no file completed while
+    it ran.
+
+    Returns counts: ``numbers_checked``, ``pairs_rebuilt``.
+    """
+    before = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=CONTACTS)[0]
+    current = store.read(cypher.load("analyses/summary/called_degrees"), case_id=case_id)[0]
+    degrees = dict(zip(current["numbers"] or [], current["degrees"] or [], strict=True))
+    stored: dict[str, int] = {}
+    if not full and before["built_files"] is not None and before["clean"] and before["cap"] == EVIDENCE_CAP:
+        old = store.read(cypher.load("analyses/summary/stored_degrees"), case_id=case_id, summary=CONTACTS)
+        if old:
+            stored = dict(zip(old[0]["numbers"] or [], old[0]["degrees"] or [], strict=True))
+        changed = sorted(k for k, d in degrees.items() if stored.get(k) != d)
+        changed += sorted(k for k in stored if k not in degrees)
+    else:
+        changed = sorted(degrees)
+    window = _window()
+    pairs: dict[str, set[str]] = {}
+    for i in range(0, len(changed), 500):
+        for r in store.read(
+            cypher.load("analyses/summary/contact_changed_pairs"), case_id=case_id, keys=changed[i : i + 500], **window
+        ):
+            for other in r["others"]:
+                a, b = sorted((r["number"], other))
+                pairs.setdefault(a, set()).add(b)
+    rows = [{"a": a, "others": sorted(bs)} for a, bs in sorted(pairs.items())]
+    for i in range(0, len(rows), WRITE_BATCH):
+        store.write(
+            cypher.load("analyses/summary/contact_write"),
+            case_id=case_id,
+            rows=rows[i : i + WRITE_BATCH],
+            cap=EVIDENCE_CAP,
+            **window,
+        )
+    after = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=CONTACTS)[0]
+    clean = before["loading"] == 0 and after["loading"] == 0 and list(before["files"]) == list(after["files"])
+    store.write(
+        cypher.load("analyses/summary/save_state"),
+        case_id=case_id,
+        summary=CONTACTS,
+        files=list(before["files"]),
+        numbers=list(degrees),
+        degrees=list(degrees.values()),
+        cap=EVIDENCE_CAP,
+        clean=clean,
+    )
+    return {"numbers_checked": len(changed), "pairs_rebuilt": sum(len(r["others"]) for r in rows)}
+
+
+def refresh_summaries(store: GraphStore, case_id: str) -> None:
+    """The post-import hook: refresh every summary of the case."""
+    refresh_contact_summary(store, case_id)
+
+
+if refresh_summaries not in importer.POST_IMPORT_HOOKS:
+    importer.POST_IMPORT_HOOKS.append(refresh_summaries)

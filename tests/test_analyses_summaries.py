@@ -1,0 +1,137 @@
+"""The precomputed contact summary: equal to the event-level answer, refreshed on import, never stale."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csas_graph import importer
+from csas_graph.analyses import contacts as contacts_module
+from csas_graph.analyses import summaries
+from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, LATEST, read_fast
+from csas_graph.analyses.contacts import contact_edges
+from csas_graph.analyses.registry import run_analysis
+from csas_graph.graph_store import GraphStore
+from csas_graph.settings import Settings
+
+
+def _import(store: GraphStore, case_id: str, out: Path, name: str, settings: Settings) -> None:
+    from csas_graph.synth.generate import PLAIN_TEMPLATE_FILE
+
+    template_file = out / PLAIN_TEMPLATE_FILE if name.startswith("f_") else None
+    importer.import_file(store, case_id, out / name, template_file=template_file, settings=settings)
+
+
+@pytest.fixture(scope="module")
+def synth_case(
+    store: GraphStore, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, dict[str, Any], Path, list[str]]:
+    """A generated case imported with the hook registered, but for two CDR files held back."""
+    from csas_graph.synth.generate import generate
+
+    out = tmp_path_factory.mktemp("synth-summary")
+    truth = generate(out, seed=5, rows=3_000)
+    held = [n for n in truth["import_order"] if n.startswith("a_")][-2:]
+    case_id = f"T-summary-{uuid.uuid4().hex[:8]}"
+    assert summaries.refresh_summaries in importer.POST_IMPORT_HOOKS
+    for name in truth["import_order"]:
+        if name not in held:
+            _import(store, case_id, out, name, settings)
+    return case_id, truth, out, held
+
+
+def all_numbers(store: GraphStore, case_id: str) -> set[str]:
+    rows = store.run_statement("MATCH (n:Number {case_id: $c}) RETURN n.key AS k", {"c": case_id}, write=False)
+    return {r["k"] for r in rows}
+
+
+def edges_both_ways(store: GraphStore, case_id: str) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    keys = all_numbers(store, case_id)
+    events = contact_edges(store, case_id, keys, EARLIEST, LATEST, list(EVENT_TYPES))
+    summary = contact_edges(store, case_id, keys, EARLIEST, LATEST, list(EVENT_TYPES), summary=True)
+    return events, summary
+
+
+def event_level(store: GraphStore, case_id: str, monkeypatch: pytest.MonkeyPatch, **params: Any) -> Any:
+    with monkeypatch.context() as m:
+        m.setattr(contacts_module, "summary_usable", lambda *a, **k: False)
+        return run_analysis(store, case_id, "contacts", params)
+
+
+def test_summary_equals_events_everywhere(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, truth, _, _ = synth_case
+    assert summaries.summary_usable(store, case_id)
+    events, summary = edges_both_ways(store, case_id)
+    assert len(events) > 100
+    assert summary == events  # every pair: counts, direction, duration, first/last, evidence ids
+    for seed in truth["group"][:3]:
+        for hops in (1, 2, 3):
+            fast = run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": hops})
+            slow = event_level(store, case_id, monkeypatch, numbers=[seed], hops=hops)
+            assert fast.rows and fast.as_dict() == slow.as_dict() and fast.hash == slow.hash
+            # evidence references resolve to events carrying a source file and row
+            ids = fast.evidence[:200]
+            found = store.run_statement(
+                "UNWIND $ids AS id MATCH ()-[r:CALLED {case_id: $c, event_id: id}]->() RETURN r.sources AS s",
+                {"c": case_id, "ids": ids},
+                write=False,
+            )
+            assert len(found) == len(ids) and all(":" in s for r in found for s in r["s"])
+
+
+def test_windowed_question_reads_events(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, truth, _, _ = synth_case
+    calls: list[str] = []
+    real = contacts_module.read_fast
+
+    def spy(store: GraphStore, name: str, **params: Any) -> Any:
+        calls.append(name)
+        return real(store, name, **params)
+
+    monkeypatch.setattr(contacts_module, "read_fast", spy)
+    run_analysis(store, case_id, "contacts", {"numbers": [truth["group"][0]], "types": ["voice"]})
+    assert "analyses/contact_edges" in calls and "analyses/summary/contact_edges" not in calls
+    calls.clear()
+    run_analysis(store, case_id, "contacts", {"numbers": [truth["group"][0]]})
+    assert "analyses/summary/contact_edges" in calls and "analyses/contact_edges" not in calls
+
+
+def test_import_refreshes_and_unhooked_import_is_never_served(
+    store: GraphStore,
+    settings: Settings,
+    synth_case: tuple[str, dict[str, Any], Path, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case_id, truth, out, held = synth_case
+    before, _ = edges_both_ways(store, case_id)
+    # a further file through the hook: the summary follows it
+    _import(store, case_id, out, held[0], settings)
+    assert summaries.summary_usable(store, case_id)
+    events, summary = edges_both_ways(store, case_id)
+    assert summary == events and events != before
+    grown = [k for k in events if k in before and events[k]["events"] > before[k]["events"]]
+    assert grown or set(events) - set(before)
+    state = read_fast(store, "analyses/summary/state", case_id=case_id, summary="contacts")[0]
+    assert state["built_files"] == state["files"] and len(state["files"]) == len(truth["import_order"]) - 1
+    # a file imported by a process without the hook: the summary is refused, answers stay right
+    seed = truth["group"][0]
+    with monkeypatch.context() as m:
+        m.setattr(importer, "POST_IMPORT_HOOKS", [])
+        _import(store, case_id, out, held[1], settings)
+    assert not summaries.summary_usable(store, case_id)
+    fallback = run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2})
+    assert fallback.as_dict() == event_level(store, case_id, monkeypatch, numbers=[seed], hops=2).as_dict()
+    # the next refresh (any later import, or an explicit one) catches up incrementally
+    done = summaries.refresh_contact_summary(store, case_id)
+    assert 0 < done["numbers_checked"] < len(all_numbers(store, case_id))
+    assert summaries.summary_usable(store, case_id)
+    events, summary = edges_both_ways(store, case_id)
+    assert summary == events
+    assert run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2}).hash == fallback.hash
