@@ -7,11 +7,12 @@ Run ``python -m bench.ingest [--rows 1000000]``. It
 2. starts a private local Neo4j in a temporary ``CSAS_HOME`` (so the figures are not mixed with
    anyone's data), and imports every file in truth's ``import_order`` through
    :func:`csas_graph.importer.import_file`, timing the whole run;
-3. as the peer, writes the same events, already cleaned by ``ingest.read`` (not timed), to one
-   CSV and loads it with ``LOAD CSV … CALL { … } IN TRANSACTIONS`` (MERGE numbers and cells,
-   CREATE the CALLED event and its first/last SEEN_AT sightings, as the importer does) into
-   another case. The peer is handed de-duplicated events, so it does no duplicate checks, no
-   cell resolution, no evidence copy and no pairing edges;
+3. as the peer, exports every CALLED and SEEN_AT edge that import wrote, with every property
+   (not timed), to one CSV and loads it with ``LOAD CSV … CALL { … } IN TRANSACTIONS`` into
+   another case of the same server: MERGE the numbers and cells, CREATE each edge with the same
+   property map. The peer is handed events already cleaned, resolved and de-duplicated, so it
+   does no parsing, no duplicate checks, no cell resolution, no evidence copy and no pairing
+   edges; the ratio compares times for the same edges;
 4. prints rows/s, events/s, the ratio to the peer, and the peak RSS of this Python process and
    of the Neo4j JVM (sampled every 0.2 s with psutil).
 
@@ -36,51 +37,72 @@ from typing import Any
 
 import psutil
 
+#: LOAD CSV reads an empty field as null, and a null property is not stored, as in the importer
 PEER_QUERY = """
 LOAD CSV WITH HEADERS FROM $url AS r
 CALL (r) {
-  MERGE (a:Number {case_id: $case_id, key: r.party})
+  MERGE (a:Number {case_id: $case_id, key: r.from_key})
+  ON CREATE SET a.src_sha256 = r.src_sha256
   WITH r, a
   CALL (r, a) {
-    WITH r, a WHERE r.b_key <> '' AND r.type <> 'data'
-    MERGE (o:Number {case_id: $case_id, key: r.a_key})
-    MERGE (t:Number {case_id: $case_id, key: r.b_key})
-    CREATE (o)-[:CALLED {case_id: $case_id, event_id: r.event_id, type: r.type, start: datetime(r.start),
-                         duration_s: toInteger(r.duration_s), direction: r.direction,
-                         sources: [r.source], src_sha256: r.sha256, src_row: toInteger(r.row)}]->(t)
+    WITH r, a WHERE r.rel = 'CALLED'
+    MERGE (b:Number {case_id: $case_id, key: r.to_key})
+    ON CREATE SET b.src_sha256 = r.src_sha256
+    CREATE (a)-[:CALLED {
+      case_id: $case_id, event_id: r.event_id, type: r.type, start: datetime({epochMillis: toInteger(r.start)}),
+      end: CASE WHEN r.end IS NULL THEN null ELSE datetime({epochMillis: toInteger(r.end)}) END,
+      duration_s: toFloat(r.duration_s), direction: r.direction, target: r.target,
+      first_cell: r.first_cell, last_cell: r.last_cell, imei: r.imei, imsi: r.imsi,
+      start_raw: r.start_raw, tz_source: r.tz_source, time_basis: r.time_basis,
+      charging_id: r.charging_id, flags: split(r.flags, '|'),
+      sources: split(r.sources, '|'), src_sha256: r.src_sha256, src_row: toInteger(r.src_row)
+    }]->(b)
   }
   CALL (r, a) {
-    WITH r, a WHERE r.first_cell <> ''
-    MERGE (c:Cell {case_id: $case_id, key: r.first_cell})
-    CREATE (a)-[:SEEN_AT {case_id: $case_id, event_id: r.event_id, role: 'first', party: r.party,
-                          t: datetime(r.start), type: r.type, sources: [r.source], src_sha256: r.sha256,
-                          src_row: toInteger(r.row)}]->(c)
+    WITH r, a WHERE r.rel = 'SEEN_AT'
+    MERGE (c:Cell {case_id: $case_id, key: r.to_key})
+    ON CREATE SET c.src_sha256 = r.src_sha256
+    CREATE (a)-[:SEEN_AT {
+      case_id: $case_id, event_id: r.event_id, role: r.role, party: r.party,
+      t: datetime({epochMillis: toInteger(r.t)}),
+      end: CASE WHEN r.end IS NULL THEN null ELSE datetime({epochMillis: toInteger(r.end)}) END,
+      duration_s: toFloat(r.duration_s), type: r.type, imei: r.imei, time_basis: r.time_basis,
+      flags: split(r.flags, '|'),
+      sources: split(r.sources, '|'), src_sha256: r.src_sha256, src_row: toInteger(r.src_row)
+    }]->(c)
   }
-  CALL (r, a) {
-    WITH r, a WHERE r.last_cell <> '' AND NOT (r.last_cell = r.first_cell AND r.end = r.start)
-    MERGE (c:Cell {case_id: $case_id, key: r.last_cell})
-    CREATE (a)-[:SEEN_AT {case_id: $case_id, event_id: r.event_id, role: 'last', party: r.party,
-                          t: datetime(r.end), type: r.type, sources: [r.source], src_sha256: r.sha256,
-                          src_row: toInteger(r.row)}]->(c)
-  }
-} IN TRANSACTIONS OF 10000 ROWS
+} IN TRANSACTIONS OF $batch ROWS
 """
-PEER_COLUMNS = [
+#: every property the importer writes on a CALLED or SEEN_AT edge (times as epoch millis)
+PEER_PROPS = [
     "event_id",
     "type",
-    "a_key",
-    "b_key",
-    "party",
     "start",
+    "end",
+    "t",
     "duration_s",
     "direction",
+    "target",
     "first_cell",
     "last_cell",
-    "end",
-    "source",
-    "sha256",
-    "row",
+    "imei",
+    "imsi",
+    "start_raw",
+    "tz_source",
+    "time_basis",
+    "charging_id",
+    "flags",
+    "sources",
+    "src_sha256",
+    "src_row",
+    "role",
+    "party",
 ]
+PEER_COLUMNS = ["rel", "from_key", "to_key", *PEER_PROPS]
+EXPORT_QUERY = """
+MATCH (a)-[r:CALLED|SEEN_AT]->(b) WHERE r.case_id = $case_id
+RETURN type(r) AS rel, a.key AS from_key, b.key AS to_key, properties(r) AS props
+"""
 
 
 @dataclass
@@ -115,6 +137,19 @@ class PeakRss:
 
     def mb(self, name: str) -> float:
         return self.peaks.get(name, 0) / 2**20
+
+
+def property_count(store: Any, case_id: str) -> int:
+    """How many properties the case's CALLED and SEEN_AT edges store (the peer must match)."""
+    query = "MATCH ()-[r:CALLED|SEEN_AT]->() WHERE r.case_id = $case_id RETURN sum(size(keys(r))) AS n"
+    with store.driver.session(database=store.database) as session:
+        return int(session.run(query, {"case_id": case_id}).single()["n"])
+
+
+def importer_counts(store: Any, case_id: str) -> dict[str, int]:
+    from csas_graph import importer
+
+    return importer.event_counts(store, case_id)
 
 
 def generate_data(data_dir: Path, rows: int, seed: int) -> dict[str, Any]:
@@ -153,53 +188,41 @@ def run_import(store: Any, settings: Any, case_id: str, data_dir: Path, truth: d
     return {"seconds": elapsed, "cdr_rows": cdr_rows, "events": events, "counts": importer.event_counts(store, case_id)}
 
 
-def write_peer_csv(path: Path, data_dir: Path, truth: dict[str, Any]) -> int:
-    """The CDR events, cleaned by the reader (loaded rows only), as one CSV for LOAD CSV."""
-    import ingest
-    from csas_graph.importer import cdr_party, frame_records
-    from csas_graph.synth.generate import PLAIN_TEMPLATE_FILE
+def write_peer_csv(store: Any, case_id: str, path: Path) -> int:
+    """Every CALLED and SEEN_AT edge the import wrote, with every property, as one CSV for LOAD CSV.
+
+    Exported from the imported case itself, so the peer writes exactly the same relationships and
+    properties (times as epoch millis, lists joined by ``|``), already cleaned, resolved and
+    de-duplicated. Returns the number of relationships.
+    """
+    from datetime import datetime
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if hasattr(value, "to_native"):
+            value = value.to_native()
+        if isinstance(value, datetime):
+            return round(value.timestamp() * 1000)
+        if isinstance(value, list):
+            return "|".join(str(v) for v in value)
+        return value
 
     n = 0
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(PEER_COLUMNS)
-        seen: set[str] = set()
-        for name in truth["import_order"]:
-            if truth["files"][name]["kind"] != "cdr":
-                continue
-            template_file = data_dir / PLAIN_TEMPLATE_FILE if name.startswith("f_") else None
-            stream = ingest.read_chunks(data_dir / name, template_file=template_file)
-            for chunk in stream:
-                frame = chunk.frame[chunk.frame["outcome"] == "loaded"]
-                for rec in frame_records(frame):
-                    if rec["event_id"] in seen:
-                        continue  # the peer is handed the events already de-duplicated
-                    seen.add(rec["event_id"])
-                    start = rec.get("start_utc")
-                    end = rec.get("end_utc") or start
-                    writer.writerow(
-                        [
-                            rec["event_id"],
-                            rec.get("event_type") or "other",
-                            rec.get("a_key") or "",
-                            rec.get("b_key") or "",
-                            cdr_party(rec) or "",
-                            start.isoformat() if start is not None else "",
-                            rec.get("duration_s") if rec.get("duration_s") is not None else "",
-                            rec.get("direction") or "",
-                            rec.get("first_cgi") or "",
-                            rec.get("last_cgi") or "",
-                            end.isoformat() if end is not None else "",
-                            f"{stream.sha256}:{rec['row']}",
-                            stream.sha256,
-                            rec["row"],
-                        ]
-                    )
-                    n += 1
+        with store.driver.session(database=store.database) as session:
+            for record in session.run(EXPORT_QUERY, {"case_id": case_id}):
+                props = record["props"]
+                writer.writerow(
+                    [record["rel"], record["from_key"], record["to_key"], *(cell(props.get(k)) for k in PEER_PROPS)]
+                )
+                n += 1
     return n
 
 
-def run_peer(store: Any, case_id: str, csv_path: Path, import_dir: Path) -> float:
+def run_peer(store: Any, case_id: str, csv_path: Path, import_dir: Path, batch: int) -> float:
     """Seconds for LOAD CSV of the cleaned events (absolute file URL, else relative to the import dir)."""
     from neo4j.exceptions import ClientError
 
@@ -213,7 +236,7 @@ def run_peer(store: Any, case_id: str, csv_path: Path, import_dir: Path) -> floa
         started = time.monotonic()
         try:
             with store.driver.session(database=store.database) as session:
-                session.run(PEER_QUERY, {"url": url, "case_id": case_id}).consume()
+                session.run(PEER_QUERY, {"url": url, "case_id": case_id, "batch": batch}).consume()
             return time.monotonic() - started
         except ClientError as err:  # the server's import directory rules
             last = err
@@ -228,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", type=Path, default=None, help="CSAS_HOME of the private Neo4j (default: temp)")
     parser.add_argument("--no-peer", action="store_true", help="skip the LOAD CSV peer")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--peer-batch", type=int, default=20_000, help="LOAD CSV rows per transaction")
     parser.add_argument("--chunk-rows", type=int, default=None)
     args = parser.parse_args(argv)
 
@@ -268,13 +292,23 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_peer:
             import_dir = settings.home / "neo4j"
             csv_path = import_dir / "bench-peer-events.csv"
-            peer_events = write_peer_csv(csv_path, data_dir, truth)
-            seconds = run_peer(store, "BENCH-PEER", csv_path, import_dir)
-            peer_rate = peer_events / seconds
-            print(f"LOAD CSV    : {peer_events:,} cleaned events in {seconds:.1f} s = {peer_rate:,.0f} events/s")
-            print(f"ratio (csas events/s ÷ LOAD CSV events/s): {events_per_s / peer_rate:.2f}×")
-            print(f"ratio (csas input rows/s ÷ LOAD CSV events/s): {rows_per_s / peer_rate:.2f}×")
+            peer_rels = write_peer_csv(store, "BENCH-IMPORT", csv_path)
+            with PeakRss({"jvm": status.pid}).running() as peer_peaks:
+                seconds = run_peer(store, "BENCH-PEER", csv_path, import_dir, args.peer_batch)
+            ours_rels = ours["counts"]["called"] + ours["counts"]["seen_at"]
+            print(
+                f"LOAD CSV    : the same {peer_rels:,} CALLED/SEEN_AT edges (every property) in {seconds:.1f} s"
+                f" = {peer_rels / seconds:,.0f} edges/s (csas: {ours_rels / ours['seconds']:,.0f} edges/s);"
+                f" peak RSS JVM {peer_peaks.mb('jvm'):,.0f} MB"
+            )
+            print(f"  peer graph: {importer_counts(store, 'BENCH-PEER')}")
+            print(
+                "  stored edge properties, csas vs peer:"
+                f" {property_count(store, 'BENCH-IMPORT'):,} vs {property_count(store, 'BENCH-PEER'):,}"
+            )
+            print(f"ratio (LOAD CSV time ÷ csas import time, same edges): {seconds / ours['seconds']:.2f}×")
             csv_path.unlink(missing_ok=True)
+        print(f"load average: {os.getloadavg()}")
     finally:
         store.close()
         if args.home is None:

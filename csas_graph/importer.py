@@ -38,6 +38,8 @@ Limitations
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import math
 import os
@@ -153,6 +155,7 @@ def import_file(
         discard_evidence(copy)
         raise
     begun = False
+    loader: _Loader | None = None
     try:
         _begin(store, case_id, path, copy, source, user)
         begun = True
@@ -168,7 +171,8 @@ def import_file(
             )
             if progress:
                 progress(done, source.total_rows)
-        loader.update_sessions(source.session_updates())
+        loader.update_sessions(source.session_updates())  # after every batch landed
+        loader.flush()
         report = source.final_report()
         if report.get("sha256") not in (None, copy.sha256):
             raise IngestError(f"{path}: the file changed while it was being imported", file=str(path))
@@ -177,6 +181,8 @@ def import_file(
         report = cap_rejected_rows(report, rejected_csv)
         stored = _finalise(store, case_id, copy, source, loader, report)
     except BaseException:
+        if loader is not None:
+            loader.abort()  # no batch may land after the rollback
         rolled_back = not begun
         if begun:
             try:
@@ -536,8 +542,15 @@ class _Loader:
     def load(self, frame: pd.DataFrame) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def flush(self) -> None:
+        """Wait until every write this loader started has landed (loaders that write in a thread)."""
+
+    def abort(self) -> None:
+        """Stop writing before a rollback (loaders that write in a thread)."""
+
     def update_sessions(self, updates: dict[str, Any]) -> None:
         """Apply the reader's late session ends (GPRS partials that came in a later chunk)."""
+        self.flush()
         rows = [
             {"event_id": event_id, "end": _utc(end), "duration_s": _num(duration)}
             for event_id, (end, duration) in updates.items()
@@ -565,7 +578,9 @@ class _CdrLoader(_Loader):
         super().__init__(store, case_id, sha256, settings)
         self.cells = CellResolver.from_store(store, case_id)
         self._unresolved: dict[str, dict[str, Any]] = {}
-        self.deferred: list[dict[str, Any]] = []
+        self._writer: BatchWriter | None = None
+        #: CREATE sightings without reading first until one turns out to exist already
+        self.optimistic = True
 
     def load(self, frame: pd.DataFrame) -> None:
         records = frame_records(_accepted(frame))
@@ -682,11 +697,14 @@ class _CdrLoader(_Loader):
                         ),
                     }
                 )
-        self.write_nodes(numbers, handsets, sims, cells)
-        new_rows = self.write_calls(calls, merged_calls, rows_by_number)
-        new_rows |= self.write_sightings(sightings, rows_by_number)
-        for row in sorted(new_rows):
-            self.see_pairing(rows_by_number[row])
+        node_params = {
+            "numbers": [numbers[k] for k in self.new_keys("Number", numbers)],
+            "handsets": [handsets[k] for k in self.new_keys("Handset", handsets)],
+            "sims": [sims[k] for k in self.new_keys("SIM", sims)],
+            "cells": [cells[k] for k in self.new_keys("Cell", cells)],
+        }
+        for job in self.batch_jobs(node_params, calls, merged_calls, sightings, rows_by_number):
+            self.writer.submit(job)
 
     def resolve_cell(
         self, rec: dict[str, Any], role: str, t: datetime | None
@@ -723,100 +741,182 @@ class _CdrLoader(_Loader):
         self._unresolved[cgi] = _drop_none(props)
         return cgi, self._unresolved[cgi]
 
-    def write_nodes(
-        self,
-        numbers: dict[str, dict[str, Any]],
-        handsets: dict[str, dict[str, Any]],
-        sims: dict[str, dict[str, Any]],
-        cells: dict[str, dict[str, Any]],
-    ) -> None:
-        params = {
-            "numbers": [numbers[k] for k in self.new_keys("Number", numbers)],
-            "handsets": [handsets[k] for k in self.new_keys("Handset", handsets)],
-            "sims": [sims[k] for k in self.new_keys("SIM", sims)],
-            "cells": [cells[k] for k in self.new_keys("Cell", cells)],
-        }
-        # nodes in bounded batches too, so a huge first chunk never makes one huge transaction
-        size = self.batch_size
-        longest = max((len(v) for v in params.values()), default=0)
-        for start in range(0, longest, size):
-            part = {k: v[start : start + size] for k, v in params.items()}
-            self.store.write(cypher.load("ingest/merge_nodes"), case_id=self.case_id, sha256=self.sha256, **part)
+    @property
+    def writer(self) -> BatchWriter:
+        if self._writer is None:
+            self._writer = BatchWriter(self.store)
+        return self._writer
 
-    def write_calls(
+    def flush(self) -> None:
+        """Wait until every submitted batch is written (re-raising a batch's error)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def abort(self) -> None:
+        """Stop writing: drop queued batches and wait for the one in flight (before a rollback)."""
+        if self._writer is not None:
+            self._writer.abort()
+            self._writer = None
+
+    def batch_jobs(
         self,
+        nodes: dict[str, list[dict[str, Any]]],
         calls: list[dict[str, Any]],
         merged: list[dict[str, Any]],
+        sightings: list[dict[str, Any]],
         rows: dict[int, dict[str, Any]],
-    ) -> set[int]:
-        """Create new calls, then append merged rows; returns rows that brought a new observation."""
-        new_rows = set()
-        for batch in self.batches(calls):
-            slim = [{"row": c["row"], "event_id": c["event_id"]} for c in batch]
-            hits = {h["row"]: h for h in self.create_new("calls", batch, slim, lambda r: r["row"])}
-            for call in batch:
-                hit = hits.get(call["row"])
-                if hit is None:
-                    new_rows.add(call["row"])
-                    continue
-                mirrored = is_mirror(call["props"], hit.get("existing_target"), hit.get("existing_direction"))
-                self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
-                if mirrored:
-                    new_rows.add(call["row"])
-        upsert = cypher.load("ingest/upsert_calls")
-        for wave in waves(merged, lambda c: c["event_id"]):
-            for batch in self.batches(wave):
-                self.store.write(upsert, case_id=self.case_id, rows=wire_times(batch))
-        for call in merged:
-            if rows[call["row"]].get("reason") == "mirrored_duplicate":
-                new_rows.add(call["row"])
-        return new_rows
+    ) -> Iterator[Callable[[], None]]:
+        """One write job per ``batch_size`` source rows: its new nodes, calls and sightings in one transaction.
 
-    def write_sightings(self, sightings: list[dict[str, Any]], rows: dict[int, dict[str, Any]]) -> set[int]:
-        """Create new sightings; data sessions seen before are reclassified as overlaps."""
-        new_rows = set()
-        batches = [b for wave in waves(sightings, _sighting_key) for b in self.batches(wave)]
-        for batch in batches:
-            slim = [{k: s[k] for k in ("row", "event_id", "role", "party")} for s in batch]
-            found = self.create_new("sightings", batch, slim, lambda r: (r["row"], r["role"]))
-            hits = {(h["row"], h["role"]) for h in found}
-            for s in batch:
-                rec = rows[s["row"]]
-                if rec.get("b_key") is not None and rec.get("event_type") != "data":
-                    continue  # calls are reclassified by their CALLED edge
-                if (s["row"], s["role"]) not in hits:
-                    new_rows.add(s["row"])
-                elif rec["outcome"] == "loaded" and s["role"] == "first":
-                    self.reclassified[s["row"]] = "overlap_duplicate"
-        return new_rows
+        Jobs run in order in the writer thread; each finishes by recording what the server found
+        (reclassified rows, pairings), so ``rows`` of a chunk live only until its jobs ran.
+        """
+        size = self.batch_size
+        order = sorted(rows)
+        bounds = [order[i] for i in range(0, len(order), size)][1:]
+        parts: list[dict[str, list[dict[str, Any]]]] = [
+            {"calls": [], "merged": [], "sightings": []} for _ in range(len(bounds) + 1)
+        ]
+        for name, items in (("calls", calls), ("sightings", sightings)):
+            for item in items:
+                parts[bisect.bisect_right(bounds, item["row"])][name].append(item)
+        parts[-1]["merged"] = merged  # after every new call of the chunk, as a duplicate may come first
+        longest = max((len(v) for v in nodes.values()), default=0)
+        for start in range(size, longest, size):  # a huge first chunk never makes one huge transaction
+            extra = {k: v[start : start + size] for k, v in nodes.items()}
+            yield functools.partial(self.write_nodes, extra)
+        first_nodes = {k: v[:size] for k, v in nodes.items()}
+        for i, part in enumerate(parts):
+            if not any(part.values()) and i > 0:
+                continue
+            job_rows = {r: rows[r] for name in part for r in (x["row"] for x in part[name])}
+            yield functools.partial(self.write_part, first_nodes if i == 0 else None, part, job_rows)
+
+    def write_nodes(self, nodes: dict[str, list[dict[str, Any]]]) -> None:
+        self.writer.run([self.merge_nodes_statement(nodes)])
+
+    def merge_nodes_statement(self, nodes: dict[str, list[dict[str, Any]]]) -> Statement:
+        return Statement(cypher.load("ingest/merge_nodes"), {"case_id": self.case_id, "sha256": self.sha256, **nodes})
+
+    def write_part(
+        self,
+        nodes: dict[str, list[dict[str, Any]]] | None,
+        part: dict[str, list[dict[str, Any]]],
+        rows: dict[int, dict[str, Any]],
+    ) -> None:
+        """Write one batch in one transaction, then record what it found (runs in the writer thread).
+
+        Calls are checked against the case first (mirrored and overlapping deliveries are common);
+        sightings are CREATEd without a read unless this file already met one that exists
+        (overlap deliveries): a sighting in the case makes the constraint refuse the whole
+        transaction, which then runs again with the read.
+        """
+        wired_calls = wire_times(part["calls"])
+        wired_merged = [wire_times(w) for w in waves(part["merged"], lambda c: c["event_id"])]
+        sighting_waves = [wire_times(w) for w in waves(part["sightings"], _sighting_key)]
+        call_props = {c["row"]: c["props"] for c in part["calls"]}
+
+        def work(tx: Any) -> tuple[list[dict[str, Any]], set[tuple[int, str]]]:
+            if nodes and any(nodes.values()):
+                _run(tx, self.merge_nodes_statement(nodes))
+            call_hits = self.create_new(tx, "calls", wired_calls, ("row", "event_id"), lambda r: r["row"])
+            for wave in wired_merged:
+                _run(tx, Statement(cypher.load("ingest/upsert_calls"), {"case_id": self.case_id, "rows": wave}))
+            # an overlap (same party's record again) has its sightings in the case already
+            again_rows = {
+                h["row"]
+                for h in call_hits
+                if not is_mirror(call_props[h["row"]], h.get("existing_target"), h.get("existing_direction"))
+            }
+            sighting_hits: set[tuple[int, str]] = set()
+            for n, wave in enumerate(sighting_waves):
+                check = n > 0 or not self.optimistic
+                if not check and again_rows:
+                    known = [s for s in wave if s["row"] in again_rows]
+                    wave = [s for s in wave if s["row"] not in again_rows]
+                    if known:
+                        found = self.create_new(tx, "sightings", known, ("row", "event_id", "role", "party"), _row_role)
+                        sighting_hits |= {(h["row"], h["role"]) for h in found}
+                found = self.create_new(
+                    tx, "sightings", wave, ("row", "event_id", "role", "party"), _row_role, check=check
+                )
+                sighting_hits |= {(h["row"], h["role"]) for h in found}
+            return call_hits, sighting_hits
+
+        try:
+            call_hits, sighting_hits = self.writer.transact(work)
+        except ConstraintError:
+            if not self.optimistic:
+                raise
+            self.optimistic = False  # this file meets events already in the case: read before creating
+            call_hits, sighting_hits = self.writer.transact(work)
+        self.record_found(part, rows, call_hits, sighting_hits)
 
     def create_new(
         self,
+        tx: Any,
         what: str,
         batch: list[dict[str, Any]],
-        slim: list[dict[str, Any]],
+        slim_keys: tuple[str, ...],
         key: Callable[[dict[str, Any]], Any],
+        *,
+        check: bool = True,
     ) -> list[dict[str, Any]]:
         """Create the batch's events that are not in the case yet; append sources to those that are.
 
-        A read of the existing ones first, then a plain ``CREATE`` with a literal property map:
-        the planner needs no ``Eager`` for it (about 1.3x faster than one upsert query). Should a
-        concurrent import create one of them in between, the constraint refuses the batch and it
-        goes through the upsert query instead. Returns the rows found already in the case.
+        With ``check``, a read of the existing ones first, then a plain ``CREATE`` with a literal
+        property map: the planner needs no ``Eager`` for it (about 1.3x faster than one upsert
+        query). Without it, the ``CREATE`` alone: the (case_id, event_id, ...) constraint refuses
+        the transaction should any exist. Returns the rows found already in the case.
         """
-        found = self.store.write(cypher.load(f"ingest/existing_{what}"), case_id=self.case_id, rows=slim)
+        if not batch:
+            return []
+        found: list[dict[str, Any]] = []
+        if check:
+            slim = [{k: r[k] for k in slim_keys} for r in batch]
+            found = _run(tx, Statement(cypher.load(f"ingest/existing_{what}"), {"case_id": self.case_id, "rows": slim}))
         seen = {key(h) for h in found}
-        fresh = wire_times([r for r in batch if key(r) not in seen])
-        again = wire_times([r for r in batch if key(r) in seen])
-        upsert = cypher.load(f"ingest/upsert_{what}")
+        fresh = [r for r in batch if key(r) not in seen] if seen else batch
         if fresh:
-            try:
-                self.store.write(cypher.load(f"ingest/create_{what}"), case_id=self.case_id, rows=fresh)
-            except ConstraintError:
-                self.store.write(upsert, case_id=self.case_id, rows=fresh)
-        if again:
-            self.store.write(upsert, case_id=self.case_id, rows=again)
+            _run(tx, Statement(cypher.load(f"ingest/create_{what}"), {"case_id": self.case_id, "rows": fresh}))
+        if seen:
+            again = [r for r in batch if key(r) in seen]
+            _run(tx, Statement(cypher.load(f"ingest/upsert_{what}"), {"case_id": self.case_id, "rows": again}))
         return found
+
+    def record_found(
+        self,
+        part: dict[str, list[dict[str, Any]]],
+        rows: dict[int, dict[str, Any]],
+        call_hits: list[dict[str, Any]],
+        sighting_hits: set[tuple[int, str]],
+    ) -> None:
+        """Reclassify rows found in the case, and count the pairings of rows that brought something new."""
+        new_rows: set[int] = set()
+        hits = {h["row"]: h for h in call_hits}
+        for call in part["calls"]:
+            hit = hits.get(call["row"])
+            if hit is None:
+                new_rows.add(call["row"])
+                continue
+            mirrored = is_mirror(call["props"], hit.get("existing_target"), hit.get("existing_direction"))
+            self.reclassified[call["row"]] = "mirrored_duplicate" if mirrored else "overlap_duplicate"
+            if mirrored:
+                new_rows.add(call["row"])
+        for call in part["merged"]:
+            if rows[call["row"]].get("reason") == "mirrored_duplicate":
+                new_rows.add(call["row"])
+        for s in part["sightings"]:
+            rec = rows[s["row"]]
+            if rec.get("b_key") is not None and rec.get("event_type") != "data":
+                continue  # calls are reclassified by their CALLED edge
+            if (s["row"], s["role"]) not in sighting_hits:
+                new_rows.add(s["row"])
+            elif rec["outcome"] == "loaded" and s["role"] == "first":
+                self.reclassified[s["row"]] = "overlap_duplicate"
+        for row in sorted(new_rows):
+            self.see_pairing(rows[row])
 
     def see_pairing(self, rec: dict[str, Any]) -> None:
         flags = rec.get("_flags") or []
@@ -1001,6 +1101,92 @@ def is_mirror(props: dict[str, Any], existing_target: str | None, existing_direc
 
 def _sighting_key(s: dict[str, Any]) -> tuple[str, str, str]:
     return s["event_id"], s["role"], s["party"]
+
+
+def _row_role(s: dict[str, Any]) -> tuple[int, str]:
+    return s["row"], s["role"]
+
+
+@dataclass
+class Statement:
+    """One query of a transaction and its parameters (checked against the query's header)."""
+
+    query: cypher.CypherQuery
+    params: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if frozenset(self.params) != self.query.params:
+            from csas_graph.errors import ProgrammingError
+
+            raise ProgrammingError(
+                f"cypher/{self.query.name}.cypher declares {sorted(self.query.params)}"
+                f" but was given {sorted(self.params)}"
+            )
+
+
+def _run(tx: Any, statement: Statement) -> list[dict[str, Any]]:
+    return [record.data() for record in tx.run(statement.query.text, statement.params)]
+
+
+class BatchWriter:
+    """Runs a file's write jobs one after another in a thread, in the order submitted.
+
+    Preparing a batch is Python work in this process and writing it is mostly the server's, so
+    the next batch is prepared while the previous one is written (on two cores: one each). At
+    most ``depth`` jobs wait, which keeps memory flat. The first error stops the writing: later
+    jobs are dropped and the error is raised by the next :meth:`submit` or by :meth:`close`.
+    """
+
+    def __init__(self, store: GraphStore, depth: int = 2) -> None:
+        import queue
+        import threading
+
+        self.store = store
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._dropping = False
+        self._thread = threading.Thread(target=self._work, name="csas-import-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            if self._error is not None or self._dropping:
+                continue
+            try:
+                job()
+            except BaseException as err:  # noqa: BLE001 - handed to the submitting thread
+                self._error = err
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._jobs.put(job)
+
+    def close(self) -> None:
+        """Wait for every job; re-raise the first error."""
+        self._jobs.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """Drop the waiting jobs and wait for the running one (its transaction commits or not)."""
+        self._dropping = True
+        self._jobs.put(None)
+        self._thread.join()
+
+    def transact(self, work: Callable[[Any], Any]) -> Any:
+        """``work(tx)`` in one managed write transaction (retried by the driver on transient errors)."""
+        store = self.store
+        with store.driver.session(database=store.database) as session:
+            return store._guard(lambda: session.execute_write(work))
+
+    def run(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+        """Several statements in one transaction."""
+        return list(self.transact(lambda tx: [_run(tx, st) for st in statements]))
 
 
 def _loader_for(kind: str, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> _Loader:
