@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
@@ -14,14 +16,14 @@ from csas_graph.analyses._common import (
     WindowParams,
     case_timezone,
     evidence,
+    from_ms,
     haversine_m,
     iso,
     iso_local,
     read_fast,
-    unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
-from csas_graph.analyses.colocation import fetch_places, fetch_sightings
+from csas_graph.analyses.colocation import fetch_sightings
 from csas_graph.graph_store import GraphStore
 
 Row = dict[str, Any]
@@ -88,98 +90,99 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     """
     tz = case_timezone(store, case_id)
     since, until = p.window()
-    cells = CellIndex.load(store, case_id)
-    sightings = fetch_places(store, case_id, [p.number], since, until)[p.number]
-    raw = read_fast(store, "analyses/event_times", case_id=case_id, number=p.number, since=since, until=until)
-    calls = unpack(raw[0] if raw else None, ("event_id", "t"))
+    raw = read_fast(store, "analyses/life_events", case_id=case_id, number=p.number, since=since, until=until)
+    got = raw[0] if raw else {}
+    ids = np.asarray(got.get("event_id") or [], dtype=object)
+    t_ms = np.asarray(got.get("t") or [], dtype=np.int64)
+    cell = np.asarray(got.get("cell") or [], dtype=object)
+    cell_info = {
+        c: {"cell": c, **{f: (None if v == "" else v) for f, v in zip(CELL_INFO, vals, strict=True)}}
+        for c, *vals in zip(*(got.get(f) or [] for f in ("cells", *CELL_INFO)), strict=True)
+    }
+    # local clock time, vectorised: hour of day and local day number of every sighting
+    hour, day = _local_hours_days(t_ms, tz)
     rows: list[Row] = []
-    cell_info = {c: {"cell": c, **cells.info.get(c, {})} for c in {s["cell"] for s in sightings}}
 
-    # home: distinct nights per cell
-    nights: dict[str, set[str]] = defaultdict(set)
-    night_events: dict[str, list[str]] = defaultdict(list)
-    # local clock time once per sighting (the zone conversion is the costly part)
-    for s in sightings:
-        s["local"] = s["t"].astimezone(tz)
-    for s in sightings:
-        local = s["local"]
-        if in_hours(local.hour, p.night_start_hour, p.night_end_hour):
-            wraps = p.night_start_hour > p.night_end_hour
-            # a night that wraps midnight belongs to the date it started
-            night_of = local.date() - timedelta(days=1) if wraps and local.hour < p.night_end_hour else local.date()
-            nights[s["cell"]].add(night_of.isoformat())
-            night_events[s["cell"]].append(s["event_id"])
-    ranked = sorted(nights, key=lambda c: (-len(nights[c]), -len(night_events[c]), c))
-    total_nights = len({n for ns in nights.values() for n in ns})
-    for rank, cell in enumerate(ranked[: p.top_cells], start=1):
+    # home: distinct nights per cell (a night that wraps midnight belongs to the date it started)
+    night = _in_hours(hour, p.night_start_hour, p.night_end_hour)
+    wraps = p.night_start_hour > p.night_end_hour
+    night_of = day - ((hour < p.night_end_hour) & wraps).astype(np.int64)
+    at_night = pd.DataFrame({"cell": cell[night], "night": night_of[night]})
+    per = at_night.groupby("cell", sort=False).agg(nights=("night", "nunique"), events=("night", "size"))
+    ranked = sorted(per.index, key=lambda c: (-int(per.at[c, "nights"]), -int(per.at[c, "events"]), c))
+    total_nights = int(at_night["night"].nunique())
+    for rank, c in enumerate(ranked[: p.top_cells], start=1):
         rows.append(
             {
                 "kind": "home" if rank == 1 else "night",
                 "rank": rank,
-                "cell": cell,
-                **_cell_fields(cell_info[cell]),
-                "nights": len(nights[cell]),
+                "cell": c,
+                **_cell_fields(cell_info[c]),
+                "nights": int(per.at[c, "nights"]),
                 "nights_total": total_nights,
-                "events": len(night_events[cell]),
-                **evidence(night_events[cell]),
+                "events": int(per.at[c, "events"]),
+                **evidence(ids[night & (cell == c)]),
             }
         )
-    # hour bands
+    # hour bands: top cells by sightings
     for band in p.bands:
-        per: dict[str, list[str]] = defaultdict(list)
-        for s in sightings:
-            if in_hours(s["local"].hour, band["start"], band["end"]):
-                per[s["cell"]].append(s["event_id"])
-        for rank, cell in enumerate(sorted(per, key=lambda c: (-len(per[c]), c))[: p.top_cells], start=1):
+        mask = _in_hours(hour, band["start"], band["end"])
+        counts = Counter(cell[mask].tolist())
+        for rank, c in enumerate(sorted(counts, key=lambda c: (-counts[c], c))[: p.top_cells], start=1):
             rows.append(
                 {
                     "kind": "band",
                     "band": band["name"],
                     "hours": f"{band['start']:02d}-{band['end']:02d}",
                     "rank": rank,
-                    "cell": cell,
-                    **_cell_fields(cell_info[cell]),
-                    "events": len(per[cell]),
-                    **evidence(per[cell]),
+                    "cell": c,
+                    **_cell_fields(cell_info[c]),
+                    "events": counts[c],
+                    **evidence(ids[mask & (cell == c)]),
                 }
             )
-    # daily first/last activity and dormant gaps over every event (sightings and calls)
-    events: dict[str, datetime] = {s["event_id"]: s["t"] for s in sightings}
-    for c in calls:
-        events.setdefault(c["event_id"], c["t"])
-    timeline = [(eid, t) for t, eid in sorted((t, eid) for eid, t in events.items())]
-    local_day = {s["event_id"]: s["local"].date().isoformat() for s in sightings}
-    days: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    for eid, t in timeline:
-        day = local_day.get(eid) or t.astimezone(tz).date().isoformat()
-        days[day].append((eid, t))
-    for day, evs in sorted(days.items()):
-        rows.append(
-            {
-                "kind": "day",
-                "date": day,
-                "first": iso(evs[0][1]),
-                "last": iso(evs[-1][1]),
-                "first_local": iso_local(evs[0][1], tz),
-                "last_local": iso_local(evs[-1][1], tz),
-                "events": len(evs),
-                **evidence([evs[0][0], evs[-1][0]]),
-            }
-        )
-    gap = timedelta(hours=p.dormant_hours)
-    for (e1, t1), (e2, t2) in zip(timeline, timeline[1:], strict=False):
-        if t2 - t1 >= gap:
+    # every event once (a sighting's latest time, else the call's start), in time order
+    seen = pd.DataFrame({"eid": ids, "t": t_ms, "day": day}).drop_duplicates("eid", keep="last")
+    call_ids = np.asarray(got.get("call_id") or [], dtype=object)
+    call_t = np.asarray(got.get("call_t") or [], dtype=np.int64)
+    only_calls = ~pd.Series(call_ids, dtype=object).isin(set(seen["eid"])).to_numpy()
+    calls = pd.DataFrame({"eid": call_ids, "t": call_t}).loc[only_calls].drop_duplicates("eid", keep="first")
+    calls["day"] = _local_hours_days(calls["t"].to_numpy(dtype=np.int64), tz)[1]
+    timeline = pd.concat([seen, calls], ignore_index=True).sort_values(["t", "eid"], kind="stable")
+    eids, times, days = timeline["eid"].tolist(), timeline["t"].tolist(), timeline["day"].to_numpy()
+    # daily first and last activity
+    if len(days):
+        order = np.argsort(days, kind="stable")
+        bounds = np.flatnonzero(np.diff(days[order])) + 1
+        for chunk in np.split(order, bounds):
+            first, last = from_ms(times[chunk[0]]), from_ms(times[chunk[-1]])
             rows.append(
                 {
-                    "kind": "dormant",
-                    "first": iso(t1),
-                    "last": iso(t2),
-                    "first_local": iso_local(t1, tz),
-                    "last_local": iso_local(t2, tz),
-                    "hours": round((t2 - t1).total_seconds() / 3600, 2),
-                    **evidence([e1, e2]),
+                    "kind": "day",
+                    "date": (EPOCH_DATE + timedelta(days=int(days[chunk[0]]))).isoformat(),
+                    "first": iso(first),
+                    "last": iso(last),
+                    "first_local": iso_local(first, tz),
+                    "last_local": iso_local(last, tz),
+                    "events": len(chunk),
+                    **evidence([eids[chunk[0]], eids[chunk[-1]]]),
                 }
             )
+    # dormant gaps between consecutive events
+    gap_ms = p.dormant_hours * 3_600_000
+    for i in np.flatnonzero(np.diff(np.asarray(times, dtype=np.int64)) >= gap_ms):
+        t1, t2 = from_ms(times[i]), from_ms(times[i + 1])
+        rows.append(
+            {
+                "kind": "dormant",
+                "first": iso(t1),
+                "last": iso(t2),
+                "first_local": iso_local(t1, tz),
+                "last_local": iso_local(t2, tz),
+                "hours": round((t2 - t1).total_seconds() / 3600, 2),
+                **evidence([eids[i], eids[i + 1]]),
+            }
+        )
     return AnalysisResult(
         "pattern-of-life",
         case_id,
@@ -187,12 +190,30 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
         rows,
         extra={
             "timezone": str(tz),
-            "sightings": len(sightings),
-            "events": len(timeline),
+            "sightings": len(ids),
+            "events": len(eids),
             "home_cell": ranked[0] if ranked else None,
-            "cells_used": dict(sorted(Counter(s["cell"] for s in sightings).items())),
+            "cells_used": dict(sorted(Counter(cell.tolist()).items())),
         },
     )
+
+
+CELL_INFO = ("cgi", "lat", "lon", "site_name")
+EPOCH_DATE = date(1970, 1, 1)
+
+
+def _local_hours_days(t_ms: Any, tz: Any) -> tuple[Any, Any]:
+    """Local hour of day and local day number (days since 1970-01-01) of epoch-ms times."""
+    local = pd.to_datetime(np.asarray(t_ms, dtype=np.int64), unit="ms", utc=True).tz_convert(tz)
+    wall_ns = local.tz_localize(None).as_unit("ns").asi8
+    return np.asarray(local.hour, dtype=np.int64), wall_ns // 86_400_000_000_000
+
+
+def _in_hours(hour: Any, start: int, end: int) -> Any:
+    """:func:`in_hours` over an array of hours."""
+    if start < end:
+        return (hour >= start) & (hour < end)
+    return (hour >= start) | (hour < end)
 
 
 def _cell_fields(s: Row) -> Row:
