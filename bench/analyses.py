@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import statistics
 import time
 from collections.abc import Callable
@@ -96,10 +97,10 @@ def load_frames(store: Any, case_id: str, home: Path | None = None) -> dict[str,
     )[0]["n"]
     cache = home / f"frames-{case_id}-{files}.pkl" if home is not None else None
     if cache is not None and cache.exists():
-        return pd.read_pickle(cache)  # type: ignore[no-any-return]
+        return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
     frames = _extract_frames(store, case_id)
     if cache is not None:
-        pd.to_pickle(frames, cache)
+        cache.write_bytes(pickle.dumps(frames))
     return frames
 
 

@@ -109,7 +109,9 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     night_of = day - ((hour < p.night_end_hour) & wraps).astype(np.int64)
     at_night = pd.DataFrame({"cell": cell[night], "night": night_of[night]})
     per = at_night.groupby("cell", sort=False).agg(nights=("night", "nunique"), events=("night", "size"))
-    ranked = sorted(per.index, key=lambda c: (-int(per.at[c, "nights"]), -int(per.at[c, "events"]), c))
+    nights: dict[str, int] = {str(k): int(v) for k, v in per["nights"].to_dict().items()}
+    night_events: dict[str, int] = {str(k): int(v) for k, v in per["events"].to_dict().items()}
+    ranked = sorted(nights, key=lambda c: (-nights[c], -night_events[c], c))
     total_nights = int(at_night["night"].nunique())
     for rank, c in enumerate(ranked[: p.top_cells], start=1):
         rows.append(
@@ -118,9 +120,9 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
                 "rank": rank,
                 "cell": c,
                 **_cell_fields(cell_info[c]),
-                "nights": int(per.at[c, "nights"]),
+                "nights": nights[c],
                 "nights_total": total_nights,
-                "events": int(per.at[c, "events"]),
+                "events": night_events[c],
                 **evidence(ids[night & (cell == c)]),
             }
         )
@@ -170,7 +172,7 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
             )
     # dormant gaps between consecutive events
     gap_ms = p.dormant_hours * 3_600_000
-    for i in np.flatnonzero(np.diff(np.asarray(times, dtype=np.int64)) >= gap_ms):
+    for i in np.flatnonzero(np.greater_equal(np.diff(np.asarray(times, dtype=np.int64)), gap_ms)):
         t1, t2 = from_ms(times[i]), from_ms(times[i + 1])
         rows.append(
             {
