@@ -20,15 +20,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+import cypher
 from api.jobs import ImportJobs
 from api.metrics import Metrics
-from csas_graph import auth
+from csas_graph import auth, cases
 from csas_graph.analyses.base import canonical_json
 from csas_graph.audit import record_audit
 from csas_graph.auth import Principal
-from csas_graph.cases import CASE_ID, Case, get_case
+from csas_graph.cases import CASE_ID, Case
+from csas_graph.cases import _from_row as case_from_row
 from csas_graph.errors import AuthenticationFailed, NotFound, PermissionDenied
 from csas_graph.graph_store import GraphStore
+from csas_graph.result_cache import ResultCache, state_key
 from csas_graph.settings import Settings
 
 bearer = HTTPBearer(
@@ -73,8 +76,13 @@ def current_user(
     if credentials is None or not credentials.credentials:
         raise AuthenticationFailed("send 'Authorization: Bearer <token>'")
     token = credentials.credentials.strip()
+    case_id = request.path_params.get("case_id")
     if auth.is_jwt(token):
         principal = auth.authenticate_jwt(token, settings, store)
+    elif isinstance(case_id, str) and CASE_ID.match(case_id):
+        # a case route: the token, the case and its data state in one round trip (see case_access)
+        principal, case_row, sources = auth.authenticate_token_for_case(store, token, case_id)
+        request.state.case_lookup = (case_id, case_row, sources)
     else:
         principal = auth.authenticate_token(store, token)
     request.state.username = principal.username
@@ -128,19 +136,57 @@ Auditor = Annotated[AuditContext, Depends(get_auditor)]
 CaseIdPath = Annotated[str, Path(pattern=CASE_ID.pattern, max_length=64, description="The case reference.")]
 
 
-def case_access(case_id: CaseIdPath, store: StoreDep, principal: CurrentUser, audit: Auditor) -> Case:
-    """The case, if the caller belongs to its team; otherwise 404 (audited as ``case.denied``)."""
-    try:
-        case = get_case(store, case_id)
-    except NotFound:
-        case = None
+def case_access(request: Request, case_id: CaseIdPath, store: StoreDep, principal: CurrentUser, audit: Auditor) -> Case:
+    """The case, if the caller belongs to its team; otherwise 404 (audited as ``case.denied``).
+
+    With an API token, :func:`current_user` has already read the case (and its data state) in the
+    same query as the token; with a JWT it is read here.
+    """
+    lookup = getattr(request.state, "case_lookup", None)
+    case: Case | None
+    if lookup is not None and lookup[0] == case_id:
+        row, sources = lookup[1], lookup[2]
+        case = case_from_row(row) if row is not None else None
+    else:
+        rows = store.read(cypher.load("api/case_state"), case_id=case_id)
+        row, sources = (rows[0]["case"], list(rows[0]["sources"] or [])) if rows else (None, [])
+        case = case_from_row(row) if row is not None else None
+        request.state.case_lookup = (case_id, row, sources)
     if case is None or not principal.member_of(case.team):
         audit("case.denied", case_id)
         raise NotFound(f"no case {case_id}", case_id=case_id)
+    request.state.case_state = state_key(row, sources)
     return case
 
 
 CaseAccess = Annotated[Case, Depends(case_access)]
+
+
+def case_summary(request: Request, store: GraphStore, case: Case) -> dict[str, Any]:
+    """The case with its file count and rows read, from the lookup :func:`case_access` made."""
+    lookup = getattr(request.state, "case_lookup", None)
+    if lookup is None or lookup[0] != case.case_id:
+        return cases.case_summary(store, case.case_id)
+    sources = lookup[2]
+    rows_read = sum(int(s.get("rows_read") or 0) for s in sources)
+    return {**case.as_dict(), "files": len(sources), "rows_read": rows_read}
+
+
+def case_data_state(request: Request, case: CaseAccess) -> str | None:
+    """The result cache's data-state key of the accessed case (``None``: do not cache)."""
+    state: str | None = getattr(request.state, "case_state", None)
+    return state
+
+
+CaseState = Annotated[str | None, Depends(case_data_state)]
+
+
+def get_result_cache(request: Request) -> ResultCache:
+    cache: ResultCache = request.app.state.result_cache
+    return cache
+
+
+ResultCacheDep = Annotated[ResultCache, Depends(get_result_cache)]
 
 
 def require_modify(principal: Principal, what: str) -> None:

@@ -15,6 +15,7 @@ from api.routers import admin, analyses, audit, cases, charts, entities, exports
 from csas_graph import __version__
 from csas_graph.graph_store import GraphStore
 from csas_graph.migrations import migrate
+from csas_graph.result_cache import ResultCache
 from csas_graph.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.jobs = ImportJobs()
+    app.state.result_cache = ResultCache()
     if store is not None:  # usable without running the lifespan (e.g. schema tools)
         app.state.store = store
     errors.install(app)

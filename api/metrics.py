@@ -32,6 +32,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.result_cache = Counter(
+            "csas_result_cache",
+            "Analysis requests by result cache outcome: hit, miss, or off (data changing, not cached).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.auth_failures = Counter(
             "csas_auth_failures", "Requests refused for missing or bad credentials.", registry=self.registry
         )

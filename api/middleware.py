@@ -68,7 +68,9 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                headers.append("Server-Timing", _server_timing(state, time.perf_counter() - start))
             await send(message)
 
         token = REQUEST_ID.set(request_id)
@@ -82,6 +84,8 @@ class RequestContext:
             user = str(state.get("username") or "anonymous")
             audit_s = float(state.get("audit_seconds") or 0.0)
             self.metrics.observe(scope["method"], endpoint, status, user, elapsed, audit_s)
+            if state.get("result_cache"):
+                self.metrics.result_cache.labels(state["result_cache"]).inc()
             client = scope.get("client")
             access_log.info(
                 "request",
@@ -100,6 +104,17 @@ class RequestContext:
                 },
             )
             REQUEST_ID.reset(token)
+
+
+def _server_timing(state: dict[str, Any], elapsed: float) -> str:
+    """``Server-Timing``: time in the app and, of that, waiting for the audit record to commit.
+
+    Per response, so that a client (``bench.api``) can measure the audit share across several
+    server processes; the analysis result cache outcome rides along when there is one.
+    """
+    timing = f"app;dur={elapsed * 1000:.2f}, audit;dur={float(state.get('audit_seconds') or 0.0) * 1000:.2f}"
+    outcome = state.get("result_cache")
+    return f"{timing}, cache;desc={outcome}" if outcome else timing
 
 
 def _request_id(scope: Scope) -> str:

@@ -1,27 +1,36 @@
 """Benchmark: the HTTP API under 20 concurrent clients on loopback, audit on, beside a peer.
 
-Run: ``python -m bench.api [--clients 20] [--requests 25] [--rows 20000] [--home DIR] [--write-docs]``.
-Not a test. A case of ``--rows`` CDR rows (plain CSV layout, 400 numbers) is imported once with
-the real loader into ``--home`` (a CSAS_HOME of its own); later runs reuse it.
+Run: ``python -m bench.api [--clients 20] [--requests 25] [--rows 20000] [--workers 1] [--home DIR]
+[--write-docs]``. Not a test. A case of ``--rows`` CDR rows (plain CSV layout, 400 numbers) is
+imported once with the real loader into ``--home`` (a CSAS_HOME of its own); later runs reuse it.
 
-Measured, in one go:
+Measured, in one go, each API run against a fresh ``csas serve`` (so its result cache starts empty):
 
-* **api** - ``csas serve`` (uvicorn, its own process) on 127.0.0.1, ``--clients`` threads each
-  with a keep-alive HTTP client sending ``--requests`` analysis requests (a mix of top-contacts,
-  contacts, common-contacts and call-chains), each authenticated with an API token, case access
-  checked, and audited before the answer (hash-chained, group commit). Requests/s, p50/p95
-  latency, and the share of request time spent writing audit records (from the server's own
-  ``/metrics`` histograms).
-* **peer: in-process** - the same mix, the same threads, calling ``run_analysis`` directly: no
-  HTTP, no authentication, no audit. The floor the API adds its overhead to.
+* **api: analyst mix** - ``--clients`` threads, each a keep-alive HTTP client sending
+  ``--requests`` analysis requests drawn (seeded) from eight analyses (top-contacts, contacts,
+  timeline, pattern-of-life, common-contacts, co-location, call-chains, tower-dump) over a pool of
+  400 numbers and 280 cells, targets Zipf-distributed (a few key targets, a long tail), as a team of
+  analysts working one case would. Every request authenticated with an API token, case access
+  checked, and audited before the answer (hash-chained, group commit). The analysis result cache
+  answers repeats; its hit rate is reported.
+* **api: cold** - the same analyses, every request with parameters no other request used: no
+  cache hit is possible, so every request runs its analysis.
+* **api: case read + entity search** - cheap case requests through the same layers.
+* **peer: in-process** - the analyst mix, the same threads, calling ``run_analysis`` directly: no
+  HTTP, no authentication, no audit, no cache. The floor the API adds its overhead to.
 
-The audit chain is verified at the end.
+Requests/s, p50/p95 latency, and the share of request time spent waiting for the audit record to
+commit: per response, from the server's ``Server-Timing`` header (``audit`` / ``app``), summed
+over all requests (so it holds across several server processes). The audit chain is verified at
+the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -39,6 +48,7 @@ from bench.common import open_store
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 CASE, TEAM = "BENCH-API", "bench"
 NUMBERS = 400
+Job = tuple[str, str, dict[str, Any] | None]
 
 
 def number(i: int) -> str:
@@ -89,7 +99,7 @@ def ensure_world(store: Any, home: Path, rows: int) -> str:
     return auth.create_token(store, "bench-analyst", expires_days=1)
 
 
-def light_mix() -> list[tuple[str, str, dict[str, Any] | None]]:
+def light_mix() -> list[Job]:
     """Cheap case requests (case read, entity search): what the HTTP, auth and audit layers cost."""
     return [
         ("GET", f"/cases/{CASE}", None),
@@ -97,17 +107,85 @@ def light_mix() -> list[tuple[str, str, dict[str, Any] | None]]:
     ]
 
 
-def analysis_requests() -> list[tuple[str, str, dict[str, Any] | None]]:
-    return [("POST", f"/cases/{CASE}/analyses/{name}", params) for name, params in mix()]
+def cell(i: int) -> str:
+    return f"234-10-{1000 + i % 7}-{11 + i % 40}"
 
 
-def mix() -> list[tuple[str, dict[str, Any]]]:
-    return [
-        ("top-contacts", {"number": e164(1)}),
-        ("contacts", {"numbers": [e164(2)], "hops": 1}),
-        ("common-contacts", {"numbers": [e164(3), e164(4), e164(5)], "min_targets": 2}),
-        ("call-chains", {"origin": e164(6), "max_hops": 3, "within_minutes": 30, "limit": 50}),
-    ]
+T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
+SPAN_HOURS = int(41 * 20_000 / 3600)  # the bench CDR's time span at the default row count
+
+
+def analysis_params(name: str, pick: Callable[[], int], hour: int) -> dict[str, Any]:
+    """Parameters of one analysis request on targets drawn by ``pick`` (numbers 0..399)."""
+    if name == "top-contacts":
+        return {"number": e164(pick())}
+    if name == "contacts":
+        return {"numbers": [e164(pick())], "hops": 1}
+    if name == "timeline":
+        return {"number": e164(pick())}
+    if name == "pattern-of-life":
+        return {"number": e164(pick())}
+    if name == "common-contacts":
+        return {"numbers": sorted({e164(pick()) for _ in range(3)}), "min_targets": 2}
+    if name == "co-location":
+        return {"numbers": sorted({e164(pick()), e164(pick())})}
+    if name == "call-chains":
+        return {"origin": e164(pick()), "max_hops": 3, "within_minutes": 30, "limit": 50}
+    if name == "tower-dump":
+        since = T0 + timedelta(hours=hour)
+        return {"cells": [cell(pick())], "since": since.isoformat(), "until": (since + timedelta(hours=2)).isoformat()}
+    raise ValueError(name)
+
+
+#: the analyst mix: analysis and how often analysts run it
+WEIGHTS = {
+    "top-contacts": 4,
+    "contacts": 3,
+    "timeline": 2,
+    "pattern-of-life": 2,
+    "common-contacts": 2,
+    "co-location": 1,
+    "call-chains": 1,
+    "tower-dump": 1,
+}
+
+
+def analyst_mix(count: int, seed: int = 5) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` analysis requests: targets Zipf-distributed over 400 numbers (a few key targets)."""
+    rng = random.Random(seed)
+    ranks = list(range(NUMBERS))
+    rng.shuffle(ranks)  # which numbers are the key targets
+    zipf = [1 / (r + 1) for r in range(NUMBERS)]
+    names, weights = list(WEIGHTS), list(WEIGHTS.values())
+
+    def pick() -> int:
+        return rng.choices(ranks, weights=zipf)[0]
+
+    out = []
+    for _ in range(count):
+        name = rng.choices(names, weights=weights)[0]
+        out.append((name, analysis_params(name, pick, hour=rng.randrange(0, SPAN_HOURS // 24) * 24 + 8)))
+    return out
+
+
+def cold_mix(count: int, seed: int = 11) -> list[tuple[str, dict[str, Any]]]:
+    """``count`` analysis requests, no two with the same parameters (no cache hit possible)."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[tuple[str, dict[str, Any]]] = []
+    names, weights = list(WEIGHTS), list(WEIGHTS.values())
+    while len(out) < count:
+        name = rng.choices(names, weights=weights)[0]
+        params = analysis_params(name, lambda: rng.randrange(NUMBERS), hour=rng.randrange(0, SPAN_HOURS))
+        key = name + json.dumps(params, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append((name, params))
+    return out
+
+
+def as_requests(mix: list[tuple[str, dict[str, Any]]]) -> list[Job]:
+    return [("POST", f"/cases/{CASE}/analyses/{name}", params) for name, params in mix]
 
 
 def run_threads(clients: int, requests: int, work: Callable[[int, int], None]) -> tuple[float, list[float]]:
@@ -140,18 +218,20 @@ def summary(label: str, wall: float, latencies: list[float]) -> dict[str, Any]:
         "rps": len(latencies) / wall,
         "p50_ms": q[49] * 1000,
         "p95_ms": q[94] * 1000,
+        "load": os.getloadavg()[0],
     }
 
 
-def metric_sum(text: str, name: str, endpoint: str | None = None) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "_sum") and (endpoint is None or f'endpoint="{endpoint}' in line):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
+def server_timing(header: str) -> dict[str, str]:
+    """``app;dur=12.3, audit;dur=4.5, cache;desc=hit`` -> {"app": "12.3", "audit": "4.5", "cache": "hit"}."""
+    found = {}
+    for part in header.split(","):
+        name, _, value = part.strip().partition(";")
+        found[name] = value.split("=", 1)[1] if "=" in value else ""
+    return found
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     """``csas serve`` in its own process (as deployed), on a free loopback port."""
     import httpx
 
@@ -160,9 +240,8 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         port = s.getsockname()[1]
     env = {**os.environ, "CSAS_HOME": str(home)}
     log = (home / "api-access.log").open("ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "csas_graph", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
+    cmd = [sys.executable, "-m", "csas_graph", "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -179,87 +258,80 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.3)
 
 
-def bench_api(
-    home: Path,
-    token: str,
-    admin_token: str,
-    clients: int,
-    requests: int,
-    jobs: list[tuple[str, str, dict[str, Any] | None]],
-    label: str,
-) -> dict[str, Any]:
+def bench_api(home: Path, token: str, clients: int, jobs: list[Job], label: str, workers: int) -> dict[str, Any]:
+    """Each client sends its own slice of ``jobs`` (``len(jobs) // clients`` requests)."""
     import httpx
 
-    proc, base = start_server(home)
-    sessions = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300)
+    per_client = len(jobs) // clients
+    proc, base = start_server(home, workers)
+    sessions = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600)
                 for _ in range(clients)]  # fmt: skip
-    admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60)
+    timings: list[dict[str, str]] = []
+    failures: list[int] = []
     try:
-        for method, path, body in jobs:  # warm-up (and a correctness check)
-            r = sessions[0].request(method, path, json=body)
-            assert r.status_code == 200, r.text
-        before = admin.get("/metrics").text
-        failures: list[int] = []
+        r = sessions[0].get(f"/cases/{CASE}")  # warm-up: connections, the case's time zone
+        assert r.status_code == 200, r.text
 
         def work(n: int, i: int) -> None:
-            method, path, body = jobs[(n + i) % len(jobs)]
+            method, path, body = jobs[n * per_client + i]
             r = sessions[n].request(method, path, json=body)
             if r.status_code != 200:
                 failures.append(r.status_code)
+            timings.append(server_timing(r.headers.get("server-timing", "")))
 
-        wall, latencies = run_threads(clients, requests, work)
-        after = admin.get("/metrics").text
+        wall, latencies = run_threads(clients, per_client, work)
         assert not failures, f"{len(failures)} failed requests: {sorted(set(failures))}"
     finally:
         for c in sessions:
             c.close()
-        admin.close()
         proc.terminate()
         proc.wait(timeout=30)
-    request_s = metric_sum(after, "csas_http_request_duration_seconds", "/cases") - metric_sum(
-        before, "csas_http_request_duration_seconds", "/cases"
-    )
-    audit_s = metric_sum(after, "csas_audit_write_seconds") - metric_sum(before, "csas_audit_write_seconds")
+    app_ms = sum(float(t.get("app", 0)) for t in timings)
+    audit_ms = sum(float(t.get("audit", 0)) for t in timings)
+    outcomes = [t["cache"] for t in timings if "cache" in t]
     result = summary(label, wall, latencies)
-    result["audit_share"] = audit_s / request_s if request_s else float("nan")
-    result["audit_ms_mean"] = audit_s / len(latencies) * 1000
+    result["audit_share"] = audit_ms / app_ms if app_ms else float("nan")
+    result["audit_ms_mean"] = audit_ms / len(timings)
+    if outcomes:
+        result["hit_rate"] = outcomes.count("hit") / len(outcomes)
     return result
 
 
-def bench_peer(store: Any, clients: int, requests: int) -> dict[str, Any]:
+def bench_peer(store: Any, clients: int, mix: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     from csas_graph.analyses.registry import run_analysis
 
-    jobs = mix()
+    per_client = len(mix) // clients
 
     def work(n: int, i: int) -> None:
-        name, params = jobs[(n + i) % len(jobs)]
+        name, params = mix[n * per_client + i]
         run_analysis(store, CASE, name, params)
 
-    wall, latencies = run_threads(clients, requests, work)
-    return summary("peer: analyses in-process, run_analysis (no HTTP, no auth, no audit)", wall, latencies)
+    wall, latencies = run_threads(clients, per_client, work)
+    return summary("peer: analyst mix in-process, run_analysis (no HTTP, auth, audit or cache)", wall, latencies)
 
 
 def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) -> str:
     lines = [
         "## api",
         "",
-        f"`python -m bench.api --clients {args.clients} --requests {args.requests} --rows {args.rows}` "
-        f"on {datetime.now(UTC):%Y-%m-%d} (this machine: {os.cpu_count()} cores shared with the other "
-        "builds; Neo4j local, loopback HTTP). A mix of top-contacts, contacts, common-contacts and "
-        "call-chains on one imported case; every API request authenticated by token, case access "
-        "checked and audited before the answer.",
+        f"`python -m bench.api --clients {args.clients} --requests {args.requests} --rows {args.rows} "
+        f"--workers {args.workers}` on {datetime.now(UTC):%Y-%m-%d} (this machine: {os.cpu_count()} cores; "
+        "Neo4j local, loopback HTTP, load average at the end of each run beside it). Every API request "
+        "authenticated by token, case access checked and audited (committed) before the answer.",
         "",
-        "| run | requests | requests/s | p50 ms | p95 ms | audit share of request time |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| run | requests | requests/s | p50 ms | p95 ms | audit share of request time | cache hit rate | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         share = f"{r['audit_share'] * 100:.1f}% ({r['audit_ms_mean']:.1f} ms/request)" if "audit_share" in r else "-"
+        hits = f"{r['hit_rate'] * 100:.0f}%" if "hit_rate" in r else "-"
         lines.append(
-            f"| {r['label']} | {r['requests']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {share} |"
+            f"| {r['label']} | {r['requests']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {share} "
+            f"| {hits} | {r['load']:.1f} |"
         )
     lines += [
         "",
-        f"Audit chain verified after the run: {chain.ok} ({chain.checked} records). Targets: >= 200 "
+        f"Audit chain verified after the runs: {chain.ok} ({chain.checked} records). Targets: >= 200 "
         "requests/s and audit <= 10% of request time.",
         "",
     ]
@@ -269,46 +341,44 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) 
 def write_docs(section: str) -> None:
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## api\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
     DOCS.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=15, help="Requests per client.")
+    ap.add_argument("--requests", type=int, default=25, help="Requests per client.")
     ap.add_argument("--rows", type=int, default=20_000)
+    ap.add_argument("--workers", type=int, default=1, help="csas serve processes.")
     ap.add_argument("--home", type=Path, default=Path("/tmp/csas-bench-api"))
+    ap.add_argument("--only", choices=["mix", "cold", "light", "peer"], action="append", help="Run only these.")
     ap.add_argument("--write-docs", action="store_true", help="Write the figures into docs/benchmarks.md.")
     args = ap.parse_args()
     args.home.mkdir(parents=True, exist_ok=True)
+    runs = set(args.only or ["mix", "cold", "light", "peer"])
+    total = args.clients * args.requests
     store = open_store(args.home)
     try:
-        from csas_graph import audit, auth
+        from csas_graph import audit
 
         token = ensure_world(store, args.home, args.rows)
-        admin_token = auth.create_token(store, "bench-admin", expires_days=1)
-        results = [
-            bench_api(
-                args.home,
-                token,
-                admin_token,
-                args.clients,
-                args.requests,
-                analysis_requests(),
-                "api: analyses (csas serve, HTTP, token auth, audit on)",
-            ),
-            bench_api(
-                args.home,
-                token,
-                admin_token,
-                args.clients,
-                args.requests * 2,
-                light_mix(),
-                "api: case read + entity search (same layers, cheap queries)",
-            ),
-            bench_peer(store, args.clients, args.requests),
-        ]
+        mix = analyst_mix(total)
+        results = []
+        if "mix" in runs:
+            label = f"api: analyst mix, {len({n + json.dumps(p, sort_keys=True) for n, p in mix})} distinct requests"
+            results.append(bench_api(args.home, token, args.clients, as_requests(mix), label, args.workers))
+        if "cold" in runs:
+            label = "api: cold (every request distinct, no cache hit possible)"
+            results.append(bench_api(args.home, token, args.clients, as_requests(cold_mix(total)), label, args.workers))
+        if "light" in runs:
+            label = "api: case read + entity search (same layers, cheap queries)"
+            light = [light_mix()[i % 2] for i in range(total * 2)]
+            results.append(bench_api(args.home, token, args.clients, light, label, args.workers))
+        if "peer" in runs:
+            results.append(bench_peer(store, args.clients, mix))
+        for r in results:
+            print(r)
         chain = audit.verify_chain(store)
     finally:
         store.close()

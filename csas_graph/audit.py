@@ -33,7 +33,6 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -67,7 +66,6 @@ EXPORT_FORMATS = ("jsonl", "csv")
 REQUEST_ID: ContextVar[str | None] = ContextVar("csas_request_id", default=None)
 
 _PAGE = 5_000
-_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -138,90 +136,135 @@ def record_audit(
     return _writer(store).submit(entry)
 
 
+class _Pending:
+    """One queued entry and, once its batch is done, its record or the error that lost it."""
+
+    __slots__ = ("entry", "record", "error", "done")
+
+    def __init__(self, entry: dict[str, Any]) -> None:
+        self.entry = entry
+        self.record: dict[str, Any] | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
 class _GroupWriter:
     """One per store: queues entries and appends them in as few transactions as possible.
 
     It remembers where it left the chain head, so an append is a single write transaction that
     succeeds only if the head is still there; if another process moved it (or the batch before
-    failed to commit), the head is re-read and the batch re-chained.
+    failed to commit), the head is re-read under its lock and the batch re-chained.
+
+    Callers queue their entry and wait on one condition. Whoever finds nobody staging becomes the
+    leader: it takes *everything* queued, stages it (runs the append, which returns once the
+    database has given the transaction the head's lock, i.e. once the batch before committed),
+    hands the leadership on, and then commits. So while one batch commits the next is already
+    queued on the lock, and every caller waiting meanwhile joins the next batch. A caller whose
+    record is committed returns as soon as it is woken; it never queues for the leadership.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = weakref.ref(store)
-        self._queue_lock = threading.Lock()
-        self._writer_slot = threading.Lock()
-        self._pending: list[tuple[dict[str, Any], Future[dict[str, Any]]]] = []
+        self._cond = threading.Condition(threading.Lock())
+        self._pending: list[_Pending] = []
+        self._staging = False
         self._head: tuple[int, str] | None = None
 
     def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
-        done: Future[dict[str, Any]] = Future()
-        with self._queue_lock:
-            self._pending.append((entry, done))
-        self._drive()
-        return done.result()
-
-    def _drive(self) -> None:
-        """Write whatever is queued: stage it under the slot, commit it outside.
-
-        Staging runs the append statement, which returns once the database has given this
-        transaction the head's lock (that is, once the batch before has committed). The slot is
-        then released and the commit happens outside it, so the next batch's statement is already
-        waiting on the lock while this one commits: commits follow each other without a gap.
-        If our entry is in a batch someone else is committing, there is nothing to do but wait.
-        """
-        with self._writer_slot:
-            with self._queue_lock:
+        mine = _Pending(entry)
+        with self._cond:
+            self._pending.append(mine)
+            while not mine.done and self._staging:
+                self._cond.wait()
+            if not mine.done:  # nobody is staging and ours is not written: lead the next batch
+                self._staging = True
                 batch, self._pending = self._pending, []
-            if not batch:
-                return
-            try:
-                stack, records = self._stage([entry for entry, _ in batch])
-            except BaseException as err:  # every waiter learns that its record was not written
+        if not mine.done:
+            self._lead(batch)
+        with self._cond:
+            while not mine.done:
+                self._cond.wait()
+        if mine.error is not None:
+            raise mine.error
+        assert mine.record is not None
+        return mine.record
+
+    def _lead(self, batch: list[_Pending]) -> None:
+        """Stage ``batch``, pass the leadership on, commit, and wake everyone waiting."""
+        try:
+            stack, records = self._stage([p.entry for p in batch])
+        except BaseException as err:  # every waiter learns that its record was not written
+            with self._cond:
                 self._head = None
-                _fail(batch, err)
-                return
+                self._staging = False
+                _finish(batch, None, err)
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._staging = False  # the next leader's append now queues on the head's lock
+            self._cond.notify_all()
         try:
             stack.close()  # commit
         except BaseException as err:
-            with self._writer_slot:
+            with self._cond:
                 self._head = None  # the next batch, chained on ours, fails its check and re-reads
-            _fail(batch, err)
+                _finish(batch, None, err)
+                self._cond.notify_all()
             return
-        for (_, fut), record in zip(batch, records, strict=True):
-            fut.set_result(record)
+        with self._cond:
+            _finish(batch, records, None)
+            self._cond.notify_all()
 
     def _stage(self, entries: list[dict[str, Any]]) -> tuple[ExitStack, list[dict[str, Any]]]:
+        """Append ``entries`` in one open transaction; the caller commits it (closes the stack).
+
+        The records are chained on the head this writer last left. If another writer (another
+        process) moved the head meanwhile, the append writes nothing but has taken the head's lock
+        all the same, so the head is re-read *inside the same transaction* (nobody can move it now),
+        the entries re-chained and appended: one transaction and one commit in every case.
+        """
         store = self._store()
         if store is None:
             raise GraphUnavailable("the graph store was closed before the audit record was written")
-        append = cypher.load("audit/append")
-        for _ in range(_RETRIES):
+        stack = ExitStack()
+        try:
+            tx = stack.enter_context(store.transaction())
             if self._head is None:
-                head = store.write(cypher.load("audit/lock_head"), genesis=GENESIS)[0]
-                self._head = (int(head["seq"]), str(head["hash"]))
+                self._head = _locked_head(tx)
             seq, prev = self._head
             records = _chain(entries, seq, prev)
-            last = records[-1]
-            stack = ExitStack()
-            try:
-                tx = stack.enter_context(store.transaction())
-                params = {"rows": records, "expect_seq": seq, "expect_hash": prev}
-                rows = tx.run(append.text, {**params, "last_seq": last["seq"], "last_hash": last["hash"]}).data()
-            except BaseException:
-                stack.__exit__(*sys.exc_info())  # roll back
-                raise
-            if rows:
-                self._head = (last["seq"], last["hash"])
-                return stack, records
-            stack.close()  # nothing written; another writer moved the head: re-read it, chain again
-            self._head = None
-        raise GraphUnavailable(f"the audit chain head kept moving; {len(entries)} record(s) not written")
+            if not _append(tx, records, seq, prev):
+                seq, prev = _locked_head(tx)
+                records = _chain(entries, seq, prev)
+                if not _append(tx, records, seq, prev):
+                    raise GraphUnavailable("the audit chain head moved while this writer held its lock")
+        except BaseException:
+            stack.__exit__(*sys.exc_info())  # roll back
+            raise
+        self._head = (records[-1]["seq"], records[-1]["hash"])
+        return stack, records
 
 
-def _fail(batch: list[tuple[dict[str, Any], Future[dict[str, Any]]]], err: BaseException) -> None:
-    failure = err if isinstance(err, GraphUnavailable) else _unavailable(err)
-    for _, fut in batch:
-        fut.set_exception(failure)
+def _locked_head(tx: Any) -> tuple[int, str]:
+    """Lock the chain head (creating it on first use) and read where it is, inside ``tx``."""
+    head = tx.run(cypher.load("audit/lock_head").text, {"genesis": GENESIS}).single(strict=True)
+    return int(head["seq"]), str(head["hash"])
+
+
+def _append(tx: Any, records: list[dict[str, Any]], seq: int, prev: str) -> bool:
+    """Run the append statement; ``False`` (nothing written) when the head is not at ``seq``/``prev``."""
+    last = records[-1]
+    params = {"rows": records, "expect_seq": seq, "expect_hash": prev}
+    rows = tx.run(cypher.load("audit/append").text, {**params, "last_seq": last["seq"], "last_hash": last["hash"]})
+    return bool(rows.data())
+
+
+def _finish(batch: list[_Pending], records: list[dict[str, Any]] | None, err: BaseException | None) -> None:
+    failure = None if err is None else err if isinstance(err, GraphUnavailable) else _unavailable(err)
+    for i, item in enumerate(batch):
+        item.record = records[i] if records is not None else None
+        item.error = failure
+        item.done = True
 
 
 def _unavailable(err: BaseException) -> GraphUnavailable:

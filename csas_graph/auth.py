@@ -190,6 +190,24 @@ def create_token(store: GraphStore, username: str, *, expires_days: int | None =
 def authenticate_token(store: GraphStore, token: str) -> Principal:
     """The principal owning an API token, or :class:`AuthenticationFailed` (unknown, expired, revoked)."""
     rows = store.read(cypher.load("auth/token_principal"), token_hash=hash_token(token))
+    return _token_principal(rows)
+
+
+def authenticate_token_for_case(
+    store: GraphStore, token: str, case_id: str
+) -> tuple[Principal, dict[str, Any] | None, list[dict[str, Any]]]:
+    """:func:`authenticate_token` and the case's node and source-file states, in one round trip.
+
+    Returns the principal, the case's properties (``None`` if there is no such case) and its
+    source files (SHA-256, status, start and completion times). The token checks are exactly
+    those of :func:`authenticate_token`: nothing is cached, so a revocation takes effect at once.
+    """
+    rows = store.read(cypher.load("api/principal_case"), token_hash=hash_token(token), case_id=case_id)
+    principal = _token_principal(rows)
+    return principal, rows[0]["case"], list(rows[0]["sources"] or [])
+
+
+def _token_principal(rows: list[dict[str, Any]]) -> Principal:
     if not rows:
         raise AuthenticationFailed("unknown API token")
     row = rows[0]

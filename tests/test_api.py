@@ -286,7 +286,7 @@ def test_errors_never_leak_stack_traces_or_cypher(client: TestClient, world: Wor
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("MATCH (n:Secret) RETURN n // boom")
 
-    monkeypatch.setattr(cases_router.cases, "case_summary", explode)
+    monkeypatch.setattr(cases_router, "case_summary", explode)
     r = client.get(f"/cases/{world.red_case}", headers=world.auth("analyst"))
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert "MATCH" not in r.text and "Traceback" not in r.text and "boom" not in r.text

@@ -5,16 +5,26 @@ from __future__ import annotations
 import inspect
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.deps import AuditContext, Auditor, CaseAccess, CurrentUser, StoreDep, reject_unstorable_times
+from api.deps import (
+    AuditContext,
+    Auditor,
+    CaseAccess,
+    CaseState,
+    CurrentUser,
+    ResultCacheDep,
+    StoreDep,
+    reject_unstorable_times,
+)
 from api.schemas.analyses import AnalysisCatalogue, AnalysisInfo, AnalysisResultOut
 from api.schemas.common import problems
 from csas_graph.cases import Case
 from csas_graph.errors import NotFound
 from csas_graph.graph_store import GraphStore
+from csas_graph.result_cache import CachedResult, ResultCache, make_key, read_state_key
 
 router = APIRouter(tags=["analyses"], responses=problems(401, 403, 422, 503))
 
@@ -48,9 +58,20 @@ def catalogue(principal: CurrentUser) -> AnalysisCatalogue:
 
 
 def _execute(
-    name: str, case: Case, store: GraphStore, audit: AuditContext, params: dict[str, Any]
-) -> AnalysisResultOut:
-    """Validate (422 naming each bad field), run, audit; the one path every analysis request takes."""
+    name: str,
+    case: Case,
+    store: GraphStore,
+    audit: AuditContext,
+    params: dict[str, Any],
+    cache: ResultCache,
+    state: str | None,
+) -> Response:
+    """Validate (422 naming each bad field), run or reuse, audit; the path every analysis request takes.
+
+    A result is reused from the cache only for the same case, analysis, validated parameters and
+    data-state key (see :mod:`csas_graph.result_cache`); a reused result is audited exactly like a
+    fresh one (its parameters, row count and result hash), before the answer.
+    """
     analysis = _registry().get(name)
     if analysis is None:
         raise NotFound(f"no analysis {name}", analysis=name)
@@ -61,18 +82,26 @@ def _execute(
             [{**e, "loc": ("body", *e.get("loc", ()))} for e in err.errors(include_url=False, include_context=False)]
         ) from None
     reject_unstorable_times(validated)
-    from csas_graph.analyses.registry import run_analysis
+    key = make_key(case.case_id, name, validated.model_dump(mode="json"), state) if state else None
+    found = cache.get(key) if key else None
+    audit.request.state.result_cache = "off" if key is None else "hit" if found else "miss"
+    if found is None:
+        from csas_graph.analyses.registry import run_analysis
 
-    # run_analysis validates again and records the parameters it resolved (defaults included)
-    result = run_analysis(store, case.case_id, name, params)
+        # run_analysis validates again and records the parameters it resolved (defaults included)
+        result = run_analysis(store, case.case_id, name, params)
+        out = AnalysisResultOut(**result.as_dict(), evidence=result.evidence)
+        found = CachedResult(out.model_dump_json().encode("utf-8"), result.params, result.hash, len(result.rows))
+        if key is not None and read_state_key(store, case.case_id) == state:
+            cache.put(key, found)  # only if the data did not change while the analysis ran
     audit(
         "analysis.run",
         case.case_id,
-        {"analysis": name, "params": result.params},
-        result_count=len(result.rows),
-        result_hash=result.hash,
+        {"analysis": name, "params": found.params},
+        result_count=found.row_count,
+        result_hash=found.result_hash,
     )
-    return AnalysisResultOut(**result.as_dict(), evidence=result.evidence)
+    return Response(found.body, media_type="application/json")
 
 
 def _documented_route(name: str, analysis: Any) -> None:
@@ -84,9 +113,11 @@ def _documented_route(name: str, analysis: Any) -> None:
     model = analysis.params_model
     required = any(f.is_required() for f in model.model_fields.values())
 
-    def endpoint(case: Case, store: GraphStore, audit: AuditContext, params: Any = None) -> AnalysisResultOut:
+    def endpoint(
+        case: Case, store: GraphStore, audit: AuditContext, cache: ResultCache, state: str | None, params: Any = None
+    ) -> Response:
         body = params.model_dump(mode="json", exclude_unset=True) if params is not None else {}
-        return _execute(name, case, store, audit, body)
+        return _execute(name, case, store, audit, body, cache, state)
 
     body_param = inspect.Parameter(
         "params",
@@ -99,6 +130,8 @@ def _documented_route(name: str, analysis: Any) -> None:
             inspect.Parameter("case", inspect.Parameter.KEYWORD_ONLY, annotation=CaseAccess),
             inspect.Parameter("store", inspect.Parameter.KEYWORD_ONLY, annotation=StoreDep),
             inspect.Parameter("audit", inspect.Parameter.KEYWORD_ONLY, annotation=Auditor),
+            inspect.Parameter("cache", inspect.Parameter.KEYWORD_ONLY, annotation=ResultCacheDep),
+            inspect.Parameter("state", inspect.Parameter.KEYWORD_ONLY, annotation=CaseState),
             body_param,
         ],
         return_annotation=AnalysisResultOut,
@@ -130,7 +163,9 @@ def run(
     case: CaseAccess,
     store: StoreDep,
     audit: Auditor,
+    cache: ResultCacheDep,
+    state: CaseState,
     params: Annotated[dict[str, Any] | None, Body(description="The analysis' parameters (see GET /analyses).")] = None,
-) -> AnalysisResultOut:
+) -> Response:
     """Run an analysis; the result carries its parameters, result hash and evidence references."""
-    return _execute(name, case, store, audit, params or {})
+    return _execute(name, case, store, audit, params or {}, cache, state)

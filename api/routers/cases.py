@@ -12,9 +12,11 @@ from api.deps import (
     CaseIdPath,
     CurrentUser,
     JobsDep,
+    ResultCacheDep,
     SettingsDep,
     StoreDep,
     case_access,
+    case_summary,
     require_modify,
     result_digest,
 )
@@ -58,7 +60,7 @@ def create_case(body: CaseCreate, principal: CurrentUser, store: StoreDep, audit
 @router.get("/{case_id}", response_model=CaseDetail, responses=problems(404))
 def read_case(case: CaseAccess, store: StoreDep, audit: Auditor) -> CaseDetail:
     """One case with its file and row counts."""
-    summary = cases.case_summary(store, case.case_id)
+    summary = case_summary(audit.request, store, case)
     audit("case.read", case.case_id, result_count=1, result_hash=result_digest(summary))
     return CaseDetail(**summary)
 
@@ -83,6 +85,7 @@ def dispose(
     settings: SettingsDep,
     jobs: JobsDep,
     audit: Auditor,
+    result_cache: ResultCacheDep,
     reason: Annotated[str | None, Query(min_length=3, max_length=2000, description="Why (or in the body).")] = None,
     body: Annotated[CaseDispose | None, Body()] = None,
 ) -> DisposalOut:
@@ -100,6 +103,7 @@ def dispose(
     client = audit.request.client.host if audit.request.client else None
     report = dispose_case(store, settings, case.case_id, user=principal.username, reason=why, client=client)
     jobs.forget_case(case.case_id)
+    result_cache.forget_case(case.case_id)
     return DisposalOut(**report.as_dict())
 
 
@@ -110,4 +114,4 @@ def _case_for_disposal(case_id: str, store: StoreDep, principal: CurrentUser, au
         except NotFound:
             audit("case.denied", case_id)
             raise
-    return case_access(case_id, store, principal, audit)
+    return case_access(audit.request, case_id, store, principal, audit)

@@ -15,6 +15,7 @@ from csas_graph.settings import get_settings
 def serve(
     host: str = typer.Option(None, help="Listen address (default 127.0.0.1: loopback only)."),
     port: int = typer.Option(None, help="Listen port (default 8000)."),
+    workers: int = typer.Option(1, min=1, max=64, help="Server processes (the audit chain is safe across them)."),
 ) -> None:
     """Serve the HTTP API and the web UI."""
     import uvicorn
@@ -25,6 +26,7 @@ def serve(
         factory=True,
         host=host or settings.api_host,
         port=port or settings.api_port,
+        workers=workers,
         log_level="warning",
     )
 
@@ -65,4 +67,4 @@ def demo(
     url = f"http://{host or settings.api_host}:{port or settings.api_port}/"
     console.print(f"sign in at {url} with this token (shown once):\n{demo_case.token}")
     if not no_serve:
-        serve(host=host, port=port)
+        serve(host=host, port=port, workers=1)
