@@ -6,13 +6,17 @@ Each seed's case is generated and imported once (module scope). The figures asse
   (both phones seen at least twice) matched to truth meetings by pair and overlapping time;
 * phone–vehicle pairs: for each planted vehicle the top-ranked phone, and for each planted phone
   the top-ranked vehicle (the decoy sharing its road must rank below the true vehicle);
-* successors: rank-1 candidates with score ≥ 0.5 against the planted burner chain plus the
-  SIM swap's new number (a SIM swap to a new number is a successor as well; see
-  docs/notes-analyses.md);
+* successors: rank-1 candidates with score ≥ 0.5 against truth's ``successors`` (the two burner
+  hand-overs and the SIM swap to a new number, which is a successor as well);
 * handset swaps and SIM swaps from a whole-case attribution;
 * home cells from pattern-of-life for every number with a planted home;
-* the criminal group's community (Louvain): recall ≥ 0.95, and enrichment; precision falls short
-  of 0.95 for a reason in the generator (see docs/notes-analyses.md).
+* the criminal group's community: the ``core`` of the community holding most of the group
+  (weighted Louvain on the numbers in contact with at least two distinct users; peripheral
+  numbers are attached afterwards and listed apart). Measured at 5000 rows: precision 1.00 and
+  recall 1.00 (10 of 10 numbers, no outsider) on seeds 1, 2, 3 and 4; counting the attached
+  numbers too (each member's private family and friends), precision is 0.17 (57-58 numbers).
+  Before (Louvain over every number; group ties no stronger than outside ties) precision was
+  0.21-0.22 at recall 1.00 on the same seeds.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ def vehicle_scores(store: GraphStore, case_id: str, truth: dict[str, Any]) -> tu
 
 def successor_scores(store: GraphStore, case_id: str, truth: dict[str, Any]) -> tuple[float, float]:
     actual = {(s["old"], s["new"]) for s in truth["successors"]}
-    actual |= {(s["old_number"], s["new_number"]) for s in truth["sim_swaps"]}
+    assert {(s["old_number"], s["new_number"]) for s in truth["sim_swaps"]} <= actual
     res = run_analysis(store, case_id, "successors", {})
     predicted = {(r["number"], r["successor"]) for r in res.rows if r["rank"] == 1 and r["score"] >= 0.5}
     return pr(predicted, actual)
@@ -136,14 +140,16 @@ def home_scores(store: GraphStore, case_id: str, truth: dict[str, Any]) -> tuple
     return pr(predicted, actual)
 
 
-def group_scores(store: GraphStore, case_id: str, truth: dict[str, Any], **params: Any) -> tuple[float, float, float]:
-    """Precision and recall of the community holding most of the group, and the group's share
-    of all numbers in the contact graph (the precision a random set would have)."""
+def group_scores(store: GraphStore, case_id: str, truth: dict[str, Any], **params: Any) -> tuple[float, float]:
+    """Precision and recall of the group's community: of all communities, the one whose core
+    (the numbers Louvain partitioned, not the peripheral numbers attached afterwards) holds most
+    of the group, the smaller one on a tie. The analysis never sees the truth; the choice of
+    the best community is the only use of it, as an analyst would pick the community holding
+    the known suspects."""
     group = set(truth["group"])
     res = run_analysis(store, case_id, "communities", params)
-    best = max((set(r["members"]) for r in res.rows), key=lambda m: (len(m & group), -len(m)), default=set())
-    base = len(group) / max(1, res.extra["nodes"])
-    return (*pr(best, group), base)
+    best = max((set(r["core"]) for r in res.rows), key=lambda m: (len(m & group), -len(m)), default=set())
+    return pr(best, group)
 
 
 # ---------------------------------------------------------------------------------- tests
@@ -180,13 +186,27 @@ def test_home_cells(store: GraphStore, synth: Any) -> None:
 
 def test_group_community(store: GraphStore, synth: Any) -> None:
     case_id, truth, _ = synth
-    precision, recall, base = group_scores(store, case_id, truth)
-    # every group member lands in one community, but the generator gives group members
-    # background contacts that several of them call, which are structurally members too (see
-    # docs/notes-analyses.md): precision 0.2-0.4 against the 0.95 asked. What is asserted is
-    # recall and a community at least twice as rich in group members as the graph at large.
-    assert recall >= FLOOR, (precision, recall)
-    assert precision >= 2 * base, (precision, base)
+    precision, recall = group_scores(store, case_id, truth)
+    assert precision >= FLOOR and recall >= FLOOR, (precision, recall)
+
+
+def test_peel_keeps_numbers_tied_to_two_users() -> None:
+    """The periphery test behind the community core: a leaf, a chain hanging off the core, and a
+    number whose two ties lead to one user (an old number and its SIM-swap successor sharing a
+    handset) are peeled; a number tied to two distinct users stays."""
+    import networkx as nx
+
+    from csas_graph.analyses.graph import peel
+
+    g = nx.Graph()
+    g.add_edges_from([("a", "b"), ("b", "c"), ("c", "a"), ("c", "old"), ("b", "new"), ("c", "new"), ("old", "a")])
+    g.add_edges_from([("a", "leaf"), ("c", "x"), ("x", "y"), ("fam", "old"), ("fam", "new"), ("z", "a"), ("z", "b")])
+    user = {n: n for n in g.nodes} | {"new": "old"}
+    core, order = peel(g, user, 2)
+    assert core == {"a", "b", "c", "old", "new", "z"}
+    assert order == ["fam", "leaf", "y", "x"]
+    assert peel(g, {n: n for n in g.nodes}, 2)[0] == core | {"fam"}  # without the handset, two users
+    assert peel(g, user, 1)[0] == set(g.nodes)
 
 
 # ------------------------------------------------------------------ determinism, evidence

@@ -397,6 +397,39 @@ def test_group_members_share_no_outside_contact(case: tuple[Path, dict[str, Any]
     assert not shared, shared
 
 
+def test_group_talks_among_itself_more_than_to_anyone_outside(case: tuple[Path, dict[str, Any]]) -> None:
+    """Tie strength: the median tie between two group members carries at least three times the
+    events of a member's median outside tie (family, friends), counted once per call (a call in
+    both parties' records, in whichever layouts, is one event: same pair, same local time)."""
+    folder, truth = case
+    members = truth["group"][:6]  # the six members; then the burners and the SIM swap's new number
+    group = set(truth["group"])
+    cols = {  # a, b, date, time, local?
+        "a": ("Calling Number", "Called Number", "Start Date", "Start Time (local)", True),
+        "b": ("Originator Comms Address (*Standardised)", "Recipient Comms Address (*Standardised)", None, None, False),
+        "c": ("A Number", "B Number", "Call Date", "Call Time", True),
+    }
+    seen: set[tuple[frozenset[str], pd.Timestamp]] = set()
+    for name in truth["files"]:
+        if not name.startswith(("a_", "b_", "c_")):
+            continue
+        df = read_any(folder, name)
+        x, y, date, time, local = cols[name[0]]
+        if date:
+            stamp = pd.to_datetime(df[date] + " " + df[time], format="%d/%m/%Y %H:%M:%S", errors="coerce")
+        else:
+            utc = pd.to_datetime(df["Start Datetime (*Raw)"], format="%d/%m/%Y %H:%M:%S", errors="coerce")
+            stamp = utc.dt.tz_localize("UTC").dt.tz_convert("Europe/London").dt.tz_localize(None)
+        for a, b, t in zip(df[x].map(e164), df[y].map(e164), stamp, strict=True):
+            if not pd.isna(t):
+                seen.add((frozenset((a, b)), t))
+    ties = Counter(pair for pair, _ in seen if len(pair) == 2)
+    inside = [ties[frozenset((a, b))] for i, a in enumerate(members) for b in members[i + 1 :]]
+    outside = [n for pair, n in ties.items() if len(pair & set(members)) == 1 and not pair <= group]
+    assert min(inside) > 0 and len(outside) >= 6 * 6, (inside, len(outside))
+    assert np.median(inside) >= 3 * np.median(outside), (sorted(inside), sorted(outside))
+
+
 def test_handset_and_sim_swaps_are_in_the_rows(case: tuple[Path, dict[str, Any]]) -> None:
     folder, truth = case
     (hs,) = truth["handset_swaps"]

@@ -25,6 +25,7 @@ from csas_graph.analyses._common import (
     excluded_list,
     read_fast,
 )
+from csas_graph.analyses.attribution import device_id, is_placeholder_imei
 from csas_graph.analyses.base import AnalysisResult
 from csas_graph.errors import NotFound
 from csas_graph.graph_store import GraphStore
@@ -173,29 +174,71 @@ class CommunitiesParams(GraphParams):
     resolution: float = Field(1.0, gt=0, le=1000, description="Louvain resolution: higher gives smaller communities.")
     seed: int = Field(42, ge=0, le=2**32 - 1, description="Random seed of Louvain (fixed for reproducibility).")
     min_size: int = Field(3, ge=1, le=1_000_000, description="Smallest community listed.")
+    min_ties: int = Field(
+        2,
+        ge=1,
+        le=1_000,
+        description=(
+            "Numbers in contact with fewer distinct users than this (numbers seen in one handset count as "
+            "one user) take no part in the partition: they are attached afterwards to the community of "
+            "their strongest tie and listed under `attached`. 1 partitions every number."
+        ),
+    )
 
 
 def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> AnalysisResult:
-    """Louvain communities of the contact graph.
+    """Louvain communities of the contact graph, weighted by tie strength.
 
     Method
     ------
-    networkx ``louvain_communities`` weighted by events with a fixed seed on a graph built in
-    sorted order, so the same data gives the same partition. Communities of at least
-    ``min_size`` are listed largest first (ties: first member), numbered from 1, with their
-    internal events and density.
+    1. The contact graph (see module docs): one edge per pair of numbers weighted by its
+       events, supernodes removed. 2. Users: numbers whose records show the same handset (TAC
+       + serial, the first 14 IMEI digits; placeholder IMEIs ignored) count as one user, as
+       after a SIM swap to a new number. 3. Periphery: numbers in contact with fewer than
+       ``min_ties`` distinct users are peeled off, repeatedly (a k-core over users). Louvain
+       always puts a number whose only ties lead to one user into that user's community, so
+       such a number says nothing about where communities lie; left in, a target's family and
+       friends swell its community. 4. networkx ``louvain_communities`` on the remaining core,
+       weighted by events (members who talk often weigh more than a casual tie), with
+       ``resolution`` and a fixed ``seed`` on a graph built in sorted order, so the same data
+       gives the same partition. 5. Each peeled number joins the community of its strongest
+       tie (most events, then lowest number), innermost first; parts of the graph with no core
+       at all are partitioned by Louvain on their own. A row lists ``core`` (the partitioned
+       members), ``attached`` (the peeled ones) and ``members`` (both). Communities of at least
+       ``min_size`` members are listed largest first (ties: first member), numbered from 1,
+       with their internal edges, events and density.
+
+    Parameters
+    ----------
+    store, case_id
+        The graph and the case whose data is read (nothing else is).
+    p : CommunitiesParams
+        Validated parameters; every field is documented on the model
+        (``csas analyse --list``, the API's OpenAPI schema).
 
     Limitations
     -----------
     A community is a densely connected set of numbers in these records, not an organised
-    group; Louvain can split or merge groups at the margin, and ``resolution`` changes that.
+    group: Louvain finds numbers that call each other more than chance would have it, not
+    criminal intent, and a family or a workplace forms a community just as well. Louvain
+    optimises modularity heuristically and can split or merge groups at the margin; a higher
+    ``resolution`` gives smaller communities, and a different ``seed`` may give a different
+    partition of equal quality, which is why the seed is a recorded parameter. Attached numbers
+    are placed by one tie only: a burner in contact with a single member is attached, not core.
+    A handset shared by two people, or moved between them, joins their numbers into one user
+    for the periphery test; numbers whose records carry no handset stand alone. With ``numbers``
+    the graph is cut at ``hops``, so numbers at the edge lose ties and may be peeled.
     """
     g, excluded = contact_graph(store, case_id, p)
-    found = nx.community.louvain_communities(g, weight="weight", resolution=p.resolution, seed=p.seed) if g else []
-    groups = sorted((sorted(c) for c in found if len(c) >= p.min_size), key=lambda c: (-len(c), c[0]))
+    parts = _partition(g, _users(store, case_id, sorted(g.nodes)), p) if g else []
+    groups = sorted(
+        ((sorted(core | attached), sorted(core), sorted(attached)) for core, attached in parts),
+        key=lambda c: (-len(c[0]), c[0][0]),
+    )
+    groups = [c for c in groups if len(c[0]) >= p.min_size]
     since, until = p.window()
     rows = []
-    for i, members in enumerate(groups, start=1):
+    for i, (members, core, attached) in enumerate(groups, start=1):
         sub = g.subgraph(members)
         ev = read_fast(
             store,
@@ -212,6 +255,8 @@ def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> Analys
                 "community": i,
                 "size": len(members),
                 "members": members,
+                "core": core,
+                "attached": attached,
                 "internal_edges": sub.number_of_edges(),
                 "internal_events": int(sub.size(weight="weight")),
                 "density": round(nx.density(sub), 9),
@@ -219,14 +264,110 @@ def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> Analys
                 "evidence_total": ev["total"],
             }
         )
+    core_nodes = sum(len(c) for c, _ in parts)
     return AnalysisResult(
         "communities",
         case_id,
         p.model_dump(mode="json"),
         rows,
         excluded=excluded_list(excluded),
-        extra={"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "communities_total": len(found)},
+        extra={
+            "nodes": g.number_of_nodes(),
+            "edges": g.number_of_edges(),
+            "core_nodes": core_nodes,
+            "attached_nodes": g.number_of_nodes() - core_nodes,
+            "communities_total": len(parts),
+        },
     )
+
+
+def _users(store: GraphStore, case_id: str, keys: list[str]) -> dict[str, str]:
+    """Number -> user label: numbers whose records show one handset share the smallest of them.
+
+    A union-find over the number-handset links (handsets by TAC + serial; placeholders skipped).
+    Numbers with no handset link are their own user.
+    """
+    parent = {k: k for k in keys}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first_number: dict[str, str] = {}
+    for link in read_fast(store, "analyses/identity_links", case_id=case_id, keys=keys):
+        if link["kind"] != "number-handset" or link["placeholder"] or is_placeholder_imei(link["imei"]):
+            continue
+        number, handset = link["number"], device_id(link["imei"])
+        other = first_number.setdefault(handset, number)
+        a, b = root(number), root(other)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {k: root(k) for k in keys}
+
+
+def peel(g: nx.Graph, user: dict[str, str], min_ties: int) -> tuple[set[str], list[str]]:
+    """The core (numbers in contact with at least ``min_ties`` other users among the core) and
+    the peeled numbers in the order they were peeled (deterministic: sorted, then as freed)."""
+    alive = set(g.nodes)
+    ties: dict[str, dict[str, int]] = {}
+    for n in g.nodes:
+        count: dict[str, int] = {}
+        for m in g.neighbors(n):
+            if user[m] != user[n]:
+                count[user[m]] = count.get(user[m], 0) + 1
+        ties[n] = count
+    queue = [n for n in sorted(g.nodes) if len(ties[n]) < min_ties]
+    queued = set(queue)
+    order: list[str] = []
+    for n in queue:  # the list grows while it is walked
+        alive.discard(n)
+        order.append(n)
+        for m in sorted(g.neighbors(n)):
+            if m not in alive or user[m] == user[n]:
+                continue
+            left = ties[m][user[n]] - 1
+            if left:
+                ties[m][user[n]] = left
+            else:
+                del ties[m][user[n]]
+            if len(ties[m]) < min_ties and m not in queued:
+                queued.add(m)
+                queue.append(m)
+    return alive, order
+
+
+def _partition(g: nx.Graph, user: dict[str, str], p: CommunitiesParams) -> list[tuple[set[str], set[str]]]:
+    """(core, attached) per community: Louvain on the core, peeled numbers attached after."""
+    core, order = peel(g, user, p.min_ties)
+    parts: list[tuple[set[str], set[str]]] = []
+    label: dict[str, int] = {}
+    if core:
+        found = nx.community.louvain_communities(
+            _sorted_graph(g.subgraph(core)), weight="weight", resolution=p.resolution, seed=p.seed
+        )
+        for i, members in enumerate(sorted((sorted(c) for c in found), key=lambda c: c[0])):
+            parts.append((set(members), set()))
+            label.update(dict.fromkeys(members, i))
+    pending = list(reversed(order))  # innermost first: the last peeled lie next to the core
+    progress = True
+    while progress:
+        progress, waiting = False, []
+        for n in pending:
+            placed = [(-g[n][m]["weight"], m) for m in g.neighbors(n) if m in label]
+            if placed:
+                label[n] = label[min(placed)[1]]
+                parts[label[n]][1].add(n)
+                progress = True
+            else:
+                waiting.append(n)
+        pending = waiting
+    if pending:  # parts of the graph with no core: partitioned on their own
+        rest = _sorted_graph(g.subgraph(pending))
+        found = nx.community.louvain_communities(rest, weight="weight", resolution=p.resolution, seed=p.seed)
+        parts += [(set(), set(c)) for c in found]
+    return parts
 
 
 # ------------------------------------------------------------------------------------ path

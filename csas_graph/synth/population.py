@@ -57,6 +57,11 @@ HOUR_WEIGHTS = np.array(
 )
 HOUR_P = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
 SENTINELS = ("Withheld", "61818", "HSBC UK")
+#: share of a group member's routine calls and SMS that go to a fellow member: a criminal group
+#: talks among itself far more often than to any one outside contact
+GROUP_TIE_SHARE = 0.65
+#: outside contacts (family, friends) per group member, private to that member
+GROUP_PRIVATE_CONTACTS = 8
 US_NUMBER = "+12025550142"
 
 EVENT_COLUMNS = ("kind", "t", "dur", "a", "b", "a_cell", "a_last", "b_cell", "b_last", "tag")
@@ -195,10 +200,12 @@ def build_population(rng: np.random.Generator, town: Town, rows: int) -> Populat
 
     # contacts: background mobiles and landlines; group members know each other; a few
     # associates know one another (so some calls are between two targets)
-    # The group's outside contacts are private to each member (drawn from a reserved pool), so the
-    # group is separable as a community: no outsider is shared by several members.
+    # Each group member has family and friends of their own (drawn from a reserved pool, one
+    # disjoint share per member): different members have different families, so no outsider
+    # is in contact with two members. The list puts the fellow members first; routine_events
+    # sends GROUP_TIE_SHARE of a member's calls to them.
     background = rng.permutation(np.array([i for i in range(n_pop) if i not in set(targets)]))
-    per_member = 6
+    per_member = GROUP_PRIVATE_CONTACTS
     private = background[: per_member * len(group)].reshape(len(group), per_member)
     shared = background[per_member * len(group) :]
     contacts: list[np.ndarray] = []
@@ -211,9 +218,10 @@ def build_population(rng: np.random.Generator, town: Town, rows: int) -> Populat
             if i in targets:
                 mine = [int(x) for x in rng.choice(np.array(targets[6:]), size=2) if x != i] + mine
         contacts.append(np.array(mine, dtype=np.int64))
-    # the SIM-swapped number keeps its contacts; the US visitor knows one group member
+    # the SIM-swapped number keeps its contacts; the US visitor mostly calls the people he is
+    # visiting and, now and then, an acquaintance in the group (last in his list, so least often)
     contacts[idx_sim_new] = contacts[group[3]]
-    contacts[idx_us] = np.concatenate([[group[0]], contacts[idx_us][:6]]).astype(np.int64)
+    contacts[idx_us] = np.concatenate([contacts[idx_us][:6], [group[0]]]).astype(np.int64)
     pop.contacts = contacts
     return pop
 
@@ -267,6 +275,15 @@ def routine_events(
     dur = np.where(is_voice, np.clip(rng.lognormal(4.4, 1.0, n), 5, 2400).astype(np.int64), 0)
     ncont = np.array([len(c) for c in pop.contacts])[who]
     pick = np.floor(ncont * rng.random(n) ** 2).astype(np.int64)  # favours the first contacts
+    # a group member calls a fellow member (the first entries of its list) GROUP_TIE_SHARE of
+    # the time, uniformly, and otherwise one of its private contacts, uniformly: every tie
+    # inside the group is then several times stronger than any one outside tie
+    n_fellows = len(pop.group) - 1
+    in_group = np.isin(who, pop.group)
+    u_tie, u_who = rng.random(n), rng.random(n)
+    fellow = np.floor(n_fellows * u_who).astype(np.int64)
+    outside = n_fellows + np.floor((ncont - n_fellows) * u_who).astype(np.int64)
+    pick = np.where(in_group, np.where(u_tie < GROUP_TIE_SHARE, fellow, outside), pick)
     offsets = np.concatenate([[0], np.cumsum([len(c) for c in pop.contacts])[:-1]])
     flat = np.concatenate(pop.contacts)
     other = flat[offsets[who] + pick]
