@@ -227,7 +227,9 @@ def communities(store: GraphStore, case_id: str, p: CommunitiesParams) -> Analys
     are placed by one tie only: a burner in contact with a single member is attached, not core.
     A handset shared by two people, or moved between them, joins their numbers into one user
     for the periphery test; numbers whose records carry no handset stand alone. With ``numbers``
-    the graph is cut at ``hops``, so numbers at the edge lose ties and may be peeled.
+    the graph is cut at ``hops``, so numbers at the edge lose ties and may be peeled. A group
+    whose members never contact each other directly (cut-outs, one coordinator) is no dense
+    cluster and is not found as one.
     """
     g, excluded = contact_graph(store, case_id, p)
     parts = _partition(g, _users(store, case_id, sorted(g.nodes)), p) if g else []
