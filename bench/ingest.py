@@ -251,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", type=Path, default=None, help="CSAS_HOME of the private Neo4j (default: temp)")
     parser.add_argument("--no-peer", action="store_true", help="skip the LOAD CSV peer")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--pagecache-mb", type=int, default=2048, help="Neo4j page cache (the store outgrows 512 MB)")
+    parser.add_argument("--heap-mb", type=int, default=None, help="Neo4j heap (default: the settings' 1 GB)")
     parser.add_argument("--peer-batch", type=int, default=20_000, help="LOAD CSV rows per transaction")
     parser.add_argument("--chunk-rows", type=int, default=None)
     args = parser.parse_args(argv)
@@ -266,7 +268,9 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = args.data or Path(tempfile.gettempdir()) / f"csas-bench-ingest-{args.rows}-{args.seed}"
     truth = generate_data(data_dir, args.rows, args.seed)
     home = args.home or Path(tempfile.mkdtemp(prefix="csas-bench-home-"))
-    overrides: dict[str, Any] = {"home": home, "neo4j_uri": None}
+    overrides: dict[str, Any] = {"home": home, "neo4j_uri": None, "neo4j_pagecache_mb": args.pagecache_mb}
+    if args.heap_mb:
+        overrides["neo4j_heap_mb"] = args.heap_mb
     if args.batch_size:
         overrides["ingest_batch_size"] = args.batch_size
     if args.chunk_rows:

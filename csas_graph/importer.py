@@ -44,6 +44,7 @@ import json
 import math
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -81,6 +82,8 @@ POST_IMPORT_HOOKS: list[PostImportHook] = []
 KIND_ORDER = {"cells": 0, "anpr": 1, "subscribers": 2, "cdr": 3}
 #: a loading file whose heartbeat is older than this is treated as dead even if its pid exists
 STALE_AFTER_S = 15 * 60
+#: how often a running import marks its SourceFile alive (well within STALE_AFTER_S)
+HEARTBEAT_EVERY_S = 10.0
 ROAMING_HOME_MCC = "234"
 UNKNOWN_CELL = "UNKNOWN"
 #: rejected rows kept inside the stored report (the CSV beside the evidence copy has them all)
@@ -137,9 +140,11 @@ def import_file(
     validate_case_id(case_id)
     _migrate(store)
     ensure_case(store, case_id, created_by=user)
-    recover_case(store, case_id)
     copy = store_evidence(settings, case_id, path)
-    existing = _source_file(store, case_id, copy.sha256)
+    state = _file_state(store, case_id, copy.sha256)
+    if _recover(store, case_id, state["loading"]):
+        state = _file_state(store, case_id, copy.sha256)  # a dead load of this very file is gone now
+    existing = state["existing"]
     if existing is not None:
         if existing.get("status") == "complete":
             return ImportOutcome(
@@ -160,15 +165,20 @@ def import_file(
         _begin(store, case_id, path, copy, source, user)
         begun = True
         loader = _loader_for(source.kind, store, case_id, copy.sha256, settings)
+        if isinstance(loader, _CdrLoader):
+            loader.cells = CellResolver((c["cgi"], c["key"], c["valid_from"], c["valid_to"]) for c in state["cells"])
         done = 0
         if progress:
             progress(0, source.total_rows)
+        last_beat = time.monotonic()
         for chunk in prefetched(source.chunks()):
             loader.load(chunk)
             done += len(chunk)
-            store.write(
-                cypher.load("ingest/source_file_heartbeat"), case_id=case_id, sha256=copy.sha256, rows_done=done
-            )
+            if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:  # a round trip per chunk is costly for small files
+                last_beat = time.monotonic()
+                store.write(
+                    cypher.load("ingest/source_file_heartbeat"), case_id=case_id, sha256=copy.sha256, rows_done=done
+                )
             if progress:
                 progress(done, source.total_rows)
         loader.update_sessions(source.session_updates())  # after every batch landed
@@ -271,9 +281,13 @@ def recover_case(store: GraphStore, case_id: str) -> list[str]:
     Returns the SHA-256 of each file rolled back. A load whose process still runs on this
     machine (and has written a heartbeat recently) is left alone.
     """
+    loading = [row["source_file"] for row in store.read(cypher.load("ingest/source_files_loading"), case_id=case_id)]
+    return _recover(store, case_id, loading)
+
+
+def _recover(store: GraphStore, case_id: str, loading: Iterable[dict[str, Any]]) -> list[str]:
     rolled = []
-    for row in store.read(cypher.load("ingest/source_files_loading"), case_id=case_id):
-        source_file = row["source_file"]
+    for source_file in loading:
         if _loader_alive(source_file):
             continue
         rollback_file(store, case_id, source_file["sha256"])
@@ -576,7 +590,8 @@ class _CdrLoader(_Loader):
 
     def __init__(self, store: GraphStore, case_id: str, sha256: str, settings: Settings) -> None:
         super().__init__(store, case_id, sha256, settings)
-        self.cells = CellResolver.from_store(store, case_id)
+        #: set by import_file from the file-state read; read here only when used on its own
+        self._cells: CellResolver | None = None
         self._unresolved: dict[str, dict[str, Any]] = {}
         self._writer: BatchWriter | None = None
         #: CREATE sightings without reading first until one turns out to exist already
@@ -742,6 +757,16 @@ class _CdrLoader(_Loader):
         return cgi, self._unresolved[cgi]
 
     @property
+    def cells(self) -> CellResolver:
+        if self._cells is None:
+            self._cells = CellResolver.from_store(self.store, self.case_id)
+        return self._cells
+
+    @cells.setter
+    def cells(self, resolver: CellResolver) -> None:
+        self._cells = resolver
+
+    @property
     def writer(self) -> BatchWriter:
         if self._writer is None:
             self._writer = BatchWriter(self.store)
@@ -879,7 +904,8 @@ class _CdrLoader(_Loader):
         seen = {key(h) for h in found}
         fresh = [r for r in batch if key(r) not in seen] if seen else batch
         if fresh:
-            _run(tx, Statement(cypher.load(f"ingest/create_{what}"), {"case_id": self.case_id, "rows": fresh}))
+            listed = [_ROW_LISTS[what](r) for r in fresh]
+            _run(tx, Statement(cypher.load(f"ingest/create_{what}"), {"case_id": self.case_id, "rows": listed}))
         if seen:
             again = [r for r in batch if key(r) in seen]
             _run(tx, Statement(cypher.load(f"ingest/upsert_{what}"), {"case_id": self.case_id, "rows": again}))
@@ -1107,6 +1133,46 @@ def _row_role(s: dict[str, Any]) -> tuple[int, str]:
     return s["row"], s["role"]
 
 
+#: the order of a call's properties in a ``create_calls`` row, after event_id, a_key, b_key
+CALL_FIELDS = (
+    "type",
+    "start",
+    "end",
+    "duration_s",
+    "direction",
+    "target",
+    "first_cell",
+    "last_cell",
+    "imei",
+    "imsi",
+    "start_raw",
+    "tz_source",
+    "time_basis",
+    "charging_id",
+    "flags",
+    "sources",
+    "src_sha256",
+    "src_row",
+)
+#: the order of a sighting's properties in a ``create_sightings`` row, after event_id, role, party, cell
+SIGHTING_FIELDS = ("t", "end", "duration_s", "type", "imei", "time_basis", "flags", "sources", "src_sha256", "src_row")
+
+
+def call_row(c: dict[str, Any]) -> list[Any]:
+    """A (wired) call as the list ``create_calls`` unwinds: fewer bytes than a map, no keys to unpack."""
+    props = c["props"]
+    return [c["event_id"], c["a_key"], c["b_key"], *[props.get(k) for k in CALL_FIELDS]]
+
+
+def sighting_row(s: dict[str, Any]) -> list[Any]:
+    """A (wired) sighting as the list ``create_sightings`` unwinds."""
+    props = s["props"]
+    return [s["event_id"], s["role"], s["party"], s["cell"], *[props.get(k) for k in SIGHTING_FIELDS]]
+
+
+_ROW_LISTS: dict[str, Callable[[dict[str, Any]], list[Any]]] = {"calls": call_row, "sightings": sighting_row}
+
+
 @dataclass
 class Statement:
     """One query of a transaction and its parameters (checked against the query's header)."""
@@ -1319,6 +1385,17 @@ def _begin(store: GraphStore, case_id: str, path: Path, copy: EvidenceCopy, sour
         "loader_started": me.create_time(),
     }
     store.write(cypher.load("ingest/source_file_begin"), case_id=case_id, sha256=copy.sha256, props=_drop_none(props))
+
+
+def _file_state(store: GraphStore, case_id: str, sha256: str) -> dict[str, Any]:
+    """Loads left 'loading', this file's SourceFile (or None) and the cell configurations, in one read."""
+    row = store.read(cypher.load("ingest/file_state"), case_id=case_id, sha256=sha256)[0]
+    existing = row["existing"]
+    return {
+        "loading": list(row["loading"]),
+        "existing": dict(existing) if existing is not None else None,
+        "cells": list(row["cells"]),
+    }
 
 
 def _source_file(store: GraphStore, case_id: str, sha256: str) -> dict[str, Any] | None:

@@ -1,14 +1,15 @@
-// CREATE sightings known to be new (checked by existing_sightings), with a literal property map.
-// A concurrent import of the same sighting fails the constraint; the batch then goes through
-// upsert_sightings.
+// CREATE sightings known to be new, or expected to be (a sighting already in the case fails the
+// (case_id, event_id, role, party) constraint and the transaction is run again with existing_sightings).
+// Each row is a list: [event_id, role, party, cell, then the SIGHTING_FIELDS of csas_graph/importer.py
+// in order], times as epoch millis; null values are not stored.
 // params: case_id, rows
 // returns: none
 UNWIND $rows AS r
-MATCH (n:Number {case_id: $case_id, key: r.party})
-MATCH (c:Cell {case_id: $case_id, key: r.cell})
+MATCH (n:Number {case_id: $case_id, key: r[2]})
+MATCH (c:Cell {case_id: $case_id, key: r[3]})
 CREATE (n)-[:SEEN_AT {
-  case_id: $case_id, event_id: r.event_id, role: r.role, party: r.party, t: datetime({epochMillis: r.props.t}),
-  end: CASE WHEN r.props.end IS NULL THEN null ELSE datetime({epochMillis: r.props.end}) END,
-  duration_s: r.props.duration_s, type: r.props.type, imei: r.props.imei, time_basis: r.props.time_basis,
-  flags: r.props.flags, sources: r.props.sources, src_sha256: r.props.src_sha256, src_row: r.props.src_row
+  case_id: $case_id, event_id: r[0], role: r[1], party: r[2], t: datetime({epochMillis: r[4]}),
+  end: CASE WHEN r[5] IS NULL THEN null ELSE datetime({epochMillis: r[5]}) END,
+  duration_s: r[6], type: r[7], imei: r[8], time_basis: r[9],
+  flags: r[10], sources: r[11], src_sha256: r[12], src_row: r[13]
 }]->(c)
