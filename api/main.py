@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,9 @@ from csas_graph.migrations import migrate
 from csas_graph.result_cache import ResultCache
 from csas_graph.settings import Settings, get_settings
 
+#: measured with ``bench.api``: 0.5 ms instead of 5 ms gave about 30% more cheap requests/s
+GIL_SWITCH_INTERVAL_S = 0.0005
+
 DESCRIPTION = """
 Cell site analysis over Neo4j. Every request that touches case data is written to a
 hash-chained audit trail before it is answered. Authenticate with `Authorization: Bearer <token>`
@@ -33,6 +37,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Request threads mostly wait on Neo4j; a short GIL switch interval lets a thread whose
+        # answer (or audit commit) has arrived run sooner than the default 5 ms allows.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         own = store is None
         app.state.store = store or GraphStore.connect(settings)
         migrate(app.state.store)

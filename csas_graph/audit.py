@@ -137,15 +137,21 @@ def record_audit(
 
 
 class _Pending:
-    """One queued entry and, once its batch is done, its record or the error that lost it."""
+    """One queued entry and, once its batch is done, its record or the error that lost it.
 
-    __slots__ = ("entry", "record", "error", "done")
+    ``wake`` is set when the entry's batch is done, or earlier when the entry's caller is asked to
+    lead the next batch (``lead``).
+    """
+
+    __slots__ = ("entry", "record", "error", "done", "lead", "wake")
 
     def __init__(self, entry: dict[str, Any]) -> None:
         self.entry = entry
         self.record: dict[str, Any] | None = None
         self.error: BaseException | None = None
         self.done = False
+        self.lead = False
+        self.wake = threading.Event()
 
 
 class _GroupWriter:
@@ -155,65 +161,66 @@ class _GroupWriter:
     succeeds only if the head is still there; if another process moved it (or the batch before
     failed to commit), the head is re-read under its lock and the batch re-chained.
 
-    Callers queue their entry and wait on one condition. Whoever finds nobody staging becomes the
-    leader: it takes *everything* queued, stages it (runs the append, which returns once the
-    database has given the transaction the head's lock, i.e. once the batch before committed),
-    hands the leadership on, and then commits. So while one batch commits the next is already
-    queued on the lock, and every caller waiting meanwhile joins the next batch. A caller whose
-    record is committed returns as soon as it is woken; it never queues for the leadership.
+    A caller queues its entry. If nobody is staging a batch, it leads: it takes *everything*
+    queued, stages it (runs the append, which returns once the database has given the transaction
+    the head's lock, i.e. once the batch before committed), hands the lead to the oldest caller
+    still queued (if any), and commits. So while one batch commits the next is already queued on
+    the lock, and every caller arriving meanwhile joins the batch after. Each caller is woken
+    exactly once for its own record (and at most once more to lead), never to find nothing to do.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = weakref.ref(store)
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._pending: list[_Pending] = []
         self._staging = False
         self._head: tuple[int, str] | None = None
 
     def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
         mine = _Pending(entry)
-        with self._cond:
+        with self._lock:
             self._pending.append(mine)
-            while not mine.done and self._staging:
-                self._cond.wait()
-            if not mine.done:  # nobody is staging and ours is not written: lead the next batch
-                self._staging = True
+            if not self._staging:
+                self._staging = mine.lead = True
+        if not mine.lead:
+            mine.wake.wait()
+        if mine.lead and not mine.done:  # ours is not written yet: lead the next batch
+            mine.wake.clear()
+            with self._lock:
                 batch, self._pending = self._pending, []
-        if not mine.done:
             self._lead(batch)
-        with self._cond:
-            while not mine.done:
-                self._cond.wait()
+            mine.wake.wait()
         if mine.error is not None:
             raise mine.error
         assert mine.record is not None
         return mine.record
 
     def _lead(self, batch: list[_Pending]) -> None:
-        """Stage ``batch``, pass the leadership on, commit, and wake everyone waiting."""
+        """Stage ``batch``, hand the lead on, commit, and wake the batch's callers."""
         try:
             stack, records = self._stage([p.entry for p in batch])
         except BaseException as err:  # every waiter learns that its record was not written
-            with self._cond:
-                self._head = None
-                self._staging = False
-                _finish(batch, None, err)
-                self._cond.notify_all()
+            self._head = None
+            self._hand_on()
+            _finish(batch, None, err)
             return
-        with self._cond:
-            self._staging = False  # the next leader's append now queues on the head's lock
-            self._cond.notify_all()
+        self._hand_on()  # the next leader's append now queues on the head's lock
         try:
             stack.close()  # commit
         except BaseException as err:
-            with self._cond:
-                self._head = None  # the next batch, chained on ours, fails its check and re-reads
-                _finish(batch, None, err)
-                self._cond.notify_all()
+            self._head = None  # the next batch, chained on ours, fails its check and re-reads
+            _finish(batch, None, err)
             return
-        with self._cond:
-            _finish(batch, records, None)
-            self._cond.notify_all()
+        _finish(batch, records, None)
+
+    def _hand_on(self) -> None:
+        with self._lock:
+            if not self._pending:
+                self._staging = False
+                return
+            successor = self._pending[0]
+            successor.lead = True
+        successor.wake.set()
 
     def _stage(self, entries: list[dict[str, Any]]) -> tuple[ExitStack, list[dict[str, Any]]]:
         """Append ``entries`` in one open transaction; the caller commits it (closes the stack).
@@ -265,6 +272,7 @@ def _finish(batch: list[_Pending], records: list[dict[str, Any]] | None, err: Ba
         item.record = records[i] if records is not None else None
         item.error = failure
         item.done = True
+        item.wake.set()
 
 
 def _unavailable(err: BaseException) -> GraphUnavailable:

@@ -13,6 +13,7 @@ import pytest
 
 from csas_graph import audit
 from csas_graph.graph_store import GraphStore
+from csas_graph.settings import Settings
 
 CSAS = [sys.executable, "-m", "csas_graph"]
 
@@ -71,6 +72,57 @@ def test_concurrent_writers_cannot_fork_the_chain(store: GraphStore, case_id: st
         t.join(timeout=120)
     assert not errors
     assert len(seqs) == 96 and len(set(seqs)) == 96
+    assert audit.verify_chain(store).ok
+
+
+def test_writers_in_separate_processes_share_one_chain(store: GraphStore, settings: Settings, case_id: str) -> None:
+    """Two stores (two group writers, as two ``csas serve`` workers would have) append concurrently:
+    each keeps finding the head moved by the other, re-reads it under the lock and re-chains."""
+    other = GraphStore.connect(settings)
+    seqs: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(target: GraphStore, n: int) -> None:
+        try:
+            for i in range(6):
+                seqs.append(write(target, case_id, worker=n, i=i)["seq"])
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(store if n % 2 else other, n)) for n in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        other.close()
+    assert not errors
+    assert len(seqs) == 60 and len(set(seqs)) == 60
+    assert audit.verify_chain(store).ok
+
+
+def test_concurrent_callers_are_group_committed(
+    store: GraphStore, case_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Callers in a closed loop share transactions (a caller never queues just to find its record written)."""
+    stages: list[int] = []
+    original = audit._GroupWriter._stage
+
+    def counting(self: Any, entries: list[dict[str, Any]]) -> Any:
+        stages.append(len(entries))
+        return original(self, entries)
+
+    monkeypatch.setattr(audit._GroupWriter, "_stage", counting)
+    threads = [
+        threading.Thread(target=lambda n=n: [write(store, case_id, n=n, i=i) for i in range(10)]) for n in range(16)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sum(stages) == 160
+    assert len(stages) <= 80, f"{len(stages)} transactions for 160 records: callers are not being batched"
     assert audit.verify_chain(store).ok
 
 
