@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from csas_graph import importer
+from csas_graph.analyses import anpr as anpr_module
 from csas_graph.analyses import contacts as contacts_module
 from csas_graph.analyses import summaries
 from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, LATEST, read_fast
@@ -84,6 +85,50 @@ def test_summary_equals_events_everywhere(
             assert len(found) == len(ids) and all(":" in s for r in found for s in r["s"])
 
 
+def presence_both_ways(store: GraphStore, case_id: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
+    """Exposure counts from PRESENCE and from the events, for every number at busy cells, over several spans."""
+    keys = sorted(all_numbers(store, case_id))
+    cells = [
+        r["k"]
+        for r in store.run_statement(
+            "MATCH (c:Cell {case_id: $c})<-[s:SEEN_AT]-() WITH c, count(s) AS n ORDER BY n DESC, c.key LIMIT 12 "
+            "RETURN c.key AS k",
+            {"c": case_id},
+            write=False,
+        )
+    ]
+    bounds = store.run_statement(
+        "MATCH (:Number {case_id: $c})-[s:SEEN_AT]->() RETURN min(s.t) AS lo, max(s.t) AS hi",
+        {"c": case_id},
+        write=False,
+    )[0]
+    lo, hi = bounds["lo"].to_native(), bounds["hi"].to_native()
+    mid = lo + (hi - lo) / 2
+    out = []
+    for since, until in ((EARLIEST, LATEST), (lo, mid), (mid, hi), (mid, mid + (hi - mid) / 7)):
+        fast = anpr_module.sighting_counts(store, case_id, keys, cells, since, until)
+        with monkeypatch.context() as m:
+            m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
+            slow = anpr_module.sighting_counts(store, case_id, keys, cells, since, until)
+        out.append((fast, slow))
+    return out
+
+
+def test_presence_equals_events(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, truth, _, _ = synth_case
+    assert summaries.summary_usable(store, case_id, summaries.PRESENCE)
+    pairs = presence_both_ways(store, case_id, monkeypatch)
+    assert all(fast == slow for fast, slow in pairs) and sum(pairs[0][1].values()) > 100
+    for pair in truth["vehicle_phone_pairs"][:2]:
+        fast = run_analysis(store, case_id, "anpr-association", {"vrm": pair["vrm"]})
+        with monkeypatch.context() as m:
+            m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
+            slow = run_analysis(store, case_id, "anpr-association", {"vrm": pair["vrm"]})
+        assert fast.rows and fast.as_dict() == slow.as_dict()
+
+
 def test_windowed_question_reads_events(
     store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,12 +165,15 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     assert grown or set(events) - set(before)
     state = read_fast(store, "analyses/summary/state", case_id=case_id, summary="contacts")[0]
     assert state["built_files"] == state["files"] and len(state["files"]) == len(truth["import_order"]) - 1
+    assert summaries.summary_usable(store, case_id, summaries.PRESENCE)
+    assert all(fast == slow for fast, slow in presence_both_ways(store, case_id, monkeypatch))
     # a file imported by a process without the hook: the summary is refused, answers stay right
     seed = truth["group"][0]
     with monkeypatch.context() as m:
         m.setattr(importer, "POST_IMPORT_HOOKS", [])
         _import(store, case_id, out, held[1], settings)
     assert not summaries.summary_usable(store, case_id)
+    assert not summaries.summary_usable(store, case_id, summaries.PRESENCE)
     fallback = run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2})
     assert fallback.as_dict() == event_level(store, case_id, monkeypatch, numbers=[seed], hops=2).as_dict()
     # the next refresh (any later import, or an explicit one) catches up incrementally
@@ -135,3 +183,5 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     events, summary = edges_both_ways(store, case_id)
     assert summary == events
     assert run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2}).hash == fallback.hash
+    assert summaries.refresh_presence_summary(store, case_id)["numbers_rebuilt"] > 0
+    assert all(fast == slow for fast, slow in presence_both_ways(store, case_id, monkeypatch))

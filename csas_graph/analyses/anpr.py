@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
+    EPOCH,
     CellIndex,
     Key,
     WindowParams,
@@ -21,6 +22,7 @@ from csas_graph.analyses._common import (
     unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
+from csas_graph.analyses.summaries import PRESENCE, summary_usable
 from csas_graph.errors import NotFound
 from csas_graph.graph_store import GraphStore
 
@@ -59,6 +61,40 @@ def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) 
         rows = read_fast(store, name, case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
         out += unpack(rows[0] if rows else None, fields)
     return out
+
+
+def sighting_counts(
+    store: GraphStore, case_id: str, keys: list[str], cells: list[str], since: datetime, until: datetime
+) -> dict[str, int]:
+    """Distinct sightings of each number at any of ``cells`` in [since, until] (the exposure).
+
+    Read from the PRESENCE summary (each number's sighting times per cell) when it is usable,
+    else counted over the cells' sightings; both give the same counts.
+    """
+    if not keys or not cells:
+        return {}
+    if summary_usable(store, case_id, PRESENCE):
+        # sightings are stored to the millisecond: [since, until] holds the same whole milliseconds
+        rows = read_fast(
+            store,
+            "analyses/summary/presence_counts",
+            case_id=case_id,
+            keys=keys,
+            cells=cells,
+            since_ms=-((EPOCH - since) // timedelta(milliseconds=1)),
+            until_ms=(until - EPOCH) // timedelta(milliseconds=1),
+        )
+    else:
+        rows = read_fast(
+            store,
+            "analyses/sighting_counts_at_cells",
+            case_id=case_id,
+            keys=keys,
+            cells=cells,
+            since=since,
+            until=until,
+        )
+    return {r["number"]: r["sightings"] for r in rows if r["sightings"]}
 
 
 def ochiai(matched_a: int, total_a: int, matched_b: int, total_b: int) -> float:
@@ -166,18 +202,7 @@ def _phones_for_vehicle(
             candidates[phone] = {"reads": matched_reads, "sightings": matched_sightings}
     all_cells = sorted({c for cs in near.values() for c in cs})
     span = (max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
-    exposure = {
-        r["number"]: r["sightings"]
-        for r in read_fast(
-            store,
-            "analyses/sighting_counts_at_cells",
-            case_id=case_id,
-            keys=sorted(candidates),
-            cells=all_cells,
-            since=span[0],
-            until=span[1],
-        )
-    }
+    exposure = sighting_counts(store, case_id, sorted(candidates), all_cells, span[0], span[1])
     read_by_id = {r["event_id"]: r for r in reads}
     rows = []
     for phone, c in candidates.items():

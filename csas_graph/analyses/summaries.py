@@ -43,6 +43,7 @@ from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, EVIDENCE_CAP, rea
 from csas_graph.graph_store import GraphStore
 
 CONTACTS = "contacts"
+PRESENCE = "presence"
 #: anchors per write transaction when (re)building CONTACT edges
 WRITE_BATCH = 20
 
@@ -113,24 +114,58 @@ def refresh_contact_summary(store: GraphStore, case_id: str, *, full: bool = Fal
             cap=EVIDENCE_CAP,
             **window,
         )
-    after = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=CONTACTS)[0]
+    _save_state(store, case_id, CONTACTS, before, degrees)
+    return {"numbers_checked": len(changed), "pairs_rebuilt": sum(len(r["others"]) for r in rows)}
+
+
+def refresh_presence_summary(store: GraphStore, case_id: str, *, full: bool = False) -> dict[str, int]:
+    """Bring the PRESENCE summary of a case up to date with its SEEN_AT sightings.
+
+    Method
+    ------
+    Per-number SEEN_AT degrees are compared with those recorded at the last refresh; every
+    number whose degree changed (every number when ``full``, on the first build or after an
+    unclean one) has its PRESENCE edges rebuilt: per cell, its sightings' times and event ids in
+    time order. Sightings never change once written, so an unchanged degree is unchanged data.
+
+    Returns counts: ``numbers_rebuilt``.
+    """
+    before = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=PRESENCE)[0]
+    current = store.read(cypher.load("analyses/summary/seen_degrees"), case_id=case_id)[0]
+    degrees = dict(zip(current["numbers"] or [], current["degrees"] or [], strict=True))
+    stored: dict[str, int] = {}
+    if not full and before["built_files"] is not None and before["clean"] and before["cap"] == EVIDENCE_CAP:
+        old = store.read(cypher.load("analyses/summary/stored_degrees"), case_id=case_id, summary=PRESENCE)
+        if old:
+            stored = dict(zip(old[0]["numbers"] or [], old[0]["degrees"] or [], strict=True))
+        changed = sorted(k for k, d in degrees.items() if stored.get(k) != d)
+    else:
+        changed = sorted(degrees)
+    for i in range(0, len(changed), WRITE_BATCH):
+        store.write(cypher.load("analyses/summary/presence_write"), case_id=case_id, keys=changed[i : i + WRITE_BATCH])
+    _save_state(store, case_id, PRESENCE, before, degrees)
+    return {"numbers_rebuilt": len(changed)}
+
+
+def _save_state(store: GraphStore, case_id: str, name: str, before: dict[str, Any], degrees: dict[str, int]) -> None:
+    after = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=name)[0]
     clean = before["loading"] == 0 and after["loading"] == 0 and list(before["files"]) == list(after["files"])
     store.write(
         cypher.load("analyses/summary/save_state"),
         case_id=case_id,
-        summary=CONTACTS,
+        summary=name,
         files=list(before["files"]),
         numbers=list(degrees),
         degrees=list(degrees.values()),
         cap=EVIDENCE_CAP,
         clean=clean,
     )
-    return {"numbers_checked": len(changed), "pairs_rebuilt": sum(len(r["others"]) for r in rows)}
 
 
 def refresh_summaries(store: GraphStore, case_id: str) -> None:
     """The post-import hook: refresh every summary of the case."""
     refresh_contact_summary(store, case_id)
+    refresh_presence_summary(store, case_id)
 
 
 if refresh_summaries not in importer.POST_IMPORT_HOOKS:
