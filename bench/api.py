@@ -339,10 +339,17 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) 
 
 
 def write_docs(section: str) -> None:
+    """Replace the figures of ``## api``, keeping its hand-written ``### Reading`` part."""
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## api\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
+    found = pattern.search(text)
+    if found is None:
+        DOCS.write_text(text.rstrip("\n") + "\n\n" + section + "\n", encoding="utf-8")
+        return
+    old = found.group(0)
+    reading = old[old.index("### Reading") :].rstrip("\n") + "\n" if "### Reading" in old else ""
+    new = section.rstrip("\n") + "\n\n" + (reading + "\n" if reading else "")
+    DOCS.write_text(text[: found.start()] + new + text[found.end() :], encoding="utf-8")
 
 
 def main() -> None:
