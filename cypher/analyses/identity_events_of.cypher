@@ -8,7 +8,7 @@ CALL (n) {
   WHERE r.imei IS NOT NULL OR r.imsi IS NOT NULL
   RETURN r.event_id AS event_id, r.start AS t, r.imei AS imei, r.imsi AS imsi, 'called' AS source
   UNION
-  MATCH (n)-[s:SEEN_AT]->(:Cell)
+  MATCH (n)-[s:SEEN_AT]->()
   WHERE s.imei IS NOT NULL
   RETURN s.event_id AS event_id, s.t AS t, s.imei AS imei, null AS imsi, 'seen' AS source
 }

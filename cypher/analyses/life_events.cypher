@@ -4,7 +4,7 @@
 // returns: event_id, t, cell, call_id, call_t, cells, cgi, lat, lon, site_name
 MATCH (n:Number {case_id: $case_id, key: $number})
 CALL (n) {
-  MATCH (n)-[s:SEEN_AT]->(c:Cell)
+  MATCH (n)-[s:SEEN_AT]->(c)
   WHERE s.t >= $since AND s.t <= $until
   WITH s, c ORDER BY s.t, s.event_id, s.role
   RETURN collect(s.event_id) AS event_id, collect(s.t.epochMillis) AS t, collect(c.key) AS cell,

@@ -10,7 +10,7 @@ CALL (n) {
   DELETE old
 }
 CALL (n) {
-  MATCH (n)-[s:SEEN_AT]->(c:Cell)
+  MATCH (n)-[s:SEEN_AT]->(c)
   WHERE s.t IS NOT NULL
   WITH s.event_id AS id, collect({c: c, t: s.t.epochMillis, role: s.role}) AS seen
   UNWIND seen AS x
