@@ -29,8 +29,11 @@ An import that begins *and* is rolled back entirely between the two state reads 
 (a failed import shorter than the analysis) leaves the state apparently unchanged; the result
 computed on its partial data could then be stored. Data written to a case other than through the
 importer (hand-edited Cypher) is invisible to the key: run ``csas serve`` afresh after such edits.
-Derived data written after an import completes (a post-import hook) must stamp the ``Case`` or
-``SourceFile`` it belongs to, or the key will not see it.
+Derived data written after an import completes (a post-import hook) is invisible to the key. The
+summaries of :mod:`csas_graph.analyses.summaries` are safe: an analysis answers from them only
+when they were built over exactly the case's complete files, and then row for row and hash for
+hash as from the events, so the answer is still a function of the files. Any other derived data
+that can change an answer must stamp the ``Case`` or ``SourceFile`` it belongs to.
 """
 
 from __future__ import annotations
