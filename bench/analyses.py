@@ -44,6 +44,13 @@ DESIGN = """What made the difference:
   sightings at the cameras' cells over the reads' span) reads these lists instead of expanding
   every sighting at the busy cells.
 
+- **Plans that expand from the number.** With the far end labelled (`(n)-[s:SEEN_AT]->(c:Cell)`)
+  the planner crossed the number with every cell and ran `Expand(Into)` from each cell, touching
+  every sighting of the case: 2.4 s for one pair's 30-day co-location at 1M rows. Sightings and
+  identity events are now expanded from the number (checked with `EXPLAIN` on every query).
+- **A (case_id, party, t) relationship index.** `SEEN_AT.party` is the key of the number seen, so a
+  number's sightings in a window are one range seek instead of an expansion of its whole history
+  (migration `0061`): what co-location and timelines read.
 - **Columnar results.** Queries `collect` each column into a list and return one row (times as
   epoch milliseconds): the Python driver decodes one row of lists about 10x faster than as many
   records (sightings of one number: 1,030 ms as records with temporal values, 110 ms as lists,
@@ -431,18 +438,19 @@ def main() -> None:
         peer, p_times = timed(w["peer"], args.repeat)
         equal = w["core"](res) == peer
         target = 100.0 if w["single"] else 2000.0
-        ok = p95(g_times) <= target and statistics.median(g_times) <= statistics.median(p_times)
+        fast = p95(g_times) <= target
+        beats = statistics.median(g_times) <= statistics.median(p_times)
         line = (
             f"| {w['name']} | {len(res.rows)} | {statistics.median(g_times):.1f} | {p95(g_times):.1f} | "
             f"{statistics.median(p_times):.1f} | {p95(p_times):.1f} | {'yes' if equal else 'NO'} | "
-            f"{'met' if ok else 'missed'} (p95 ≤ {target:.0f} ms, ≤ pandas) |"
+            f"{'met' if fast else 'missed'} (≤ {target:.0f} ms) | {'yes' if beats else 'no'} |"
         )
         print(line, flush=True)
         lines.append(line)
     header = (
         "| workload | rows | Neo4j median ms | Neo4j p95 ms | pandas median ms | pandas p95 ms "
-        "| answers equal | target |\n"
-        "|---|---|---|---|---|---|---|---|"
+        "| answers equal | p95 target | ≤ pandas (median) |\n"
+        "|---|---|---|---|---|---|---|---|---|"
     )
     load = f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     print(header)

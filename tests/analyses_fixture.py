@@ -147,7 +147,7 @@ def build(store: GraphStore, case_id: str) -> None:
     )
     run(
         "UNWIND $rows AS r MATCH (n:Number {case_id: $c, key: r.n}), (cell:Cell {case_id: $c, key: r.cell}) "
-        "CREATE (n)-[:SEEN_AT {case_id: $c, event_id: r.id, t: datetime(r.t), role: 'first', type: 'data', "
+        "CREATE (n)-[:SEEN_AT {case_id: $c, event_id: r.id, party: r.n, t: datetime(r.t), role: 'first', type: 'data', "
         "imei: r.imei, time_basis: 'at_or_before', sources: [$sha + ':' + r.row], src_sha256: $sha, src_row: r.row}]->(cell)",
         {
             **p,
