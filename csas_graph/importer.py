@@ -10,10 +10,14 @@ Method
    source and nodes left with no relationship that it created are deleted, and so is its
    ``SourceFile``.
 3. A ``SourceFile`` is written with status ``loading``; the file is read in chunks through
-   :func:`ingest.read_chunks` (parse + cleanse), and each chunk is written in ``UNWIND`` batches:
-   distinct nodes are MERGEd on their case keys, events are CREATEd when their ``event_id`` is new
-   and otherwise get the row's source appended (an overlapping delivery: ``overlap_duplicate``, or
-   ``mirrored_duplicate`` when it is the other party's record of the event).
+   :func:`ingest.read_chunks` (parse + cleanse, in a reader thread), and each chunk is written in
+   batches of ``ingest_batch_size`` source rows, one transaction per batch, by a writer thread (so
+   this process prepares batch N+1 while the server writes batch N): distinct nodes are MERGEd on
+   their case keys, events are CREATEd when their ``event_id`` is new and otherwise get the row's
+   source appended (an overlapping delivery: ``overlap_duplicate``, or ``mirrored_duplicate`` when
+   it is the other party's record of the event). Calls are looked up before they are created;
+   sightings are created without a look-up until the constraint reports one already in the case,
+   after which that file's batches look them up first.
 4. Pairing edges (Number-SIM-Handset, first/last seen, counts) are written together with the
    ``SourceFile`` status ``complete`` in one final transaction: a file is complete with all its
    events and pairings, or it is ``loading`` and will be rolled back.
@@ -598,16 +602,32 @@ class _CdrLoader(_Loader):
         self.optimistic = True
 
     def load(self, frame: pd.DataFrame) -> None:
-        records = frame_records(_accepted(frame))
-        if not records:
-            return
+        """Build and submit the chunk one batch of rows at a time, so the server starts on the first
+        batch while the rest is built; the merged (duplicate) calls of the whole chunk go last, after
+        every new call of the chunk, as before a duplicate's upsert its original must exist."""
+        accepted = _accepted(frame)
+        seen_ids: set[str] = set()
+        merged: list[dict[str, Any]] = []
+        merged_rows: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(accepted), self.batch_size):
+            records = frame_records(accepted.iloc[start : start + self.batch_size])
+            slice_merged, rows = self.build(records, seen_ids)
+            merged.extend(slice_merged)
+            merged_rows.update((c["row"], rows[c["row"]]) for c in slice_merged)
+        if merged:
+            part: dict[str, list[dict[str, Any]]] = {"calls": [], "merged": merged, "sightings": []}
+            self.writer.submit(functools.partial(self.write_part, None, part, merged_rows))
+
+    def build(
+        self, records: list[dict[str, Any]], seen_ids: set[str]
+    ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+        """Build one batch's nodes, new calls and sightings and submit them; returns its merged calls."""
         calls: list[dict[str, Any]] = []
         sightings: list[dict[str, Any]] = []
         numbers: dict[str, dict[str, Any]] = {}
         handsets: dict[str, dict[str, Any]] = {}
         sims: dict[str, dict[str, Any]] = {}
         cells: dict[str, dict[str, Any]] = {}
-        seen_ids: set[str] = set()
         merged_calls: list[dict[str, Any]] = []
         rows_by_number: dict[int, dict[str, Any]] = {}
         for rec in records:
@@ -718,8 +738,9 @@ class _CdrLoader(_Loader):
             "sims": [sims[k] for k in self.new_keys("SIM", sims)],
             "cells": [cells[k] for k in self.new_keys("Cell", cells)],
         }
-        for job in self.batch_jobs(node_params, calls, merged_calls, sightings, rows_by_number):
+        for job in self.batch_jobs(node_params, calls, [], sightings, rows_by_number):
             self.writer.submit(job)
+        return merged_calls, rows_by_number
 
     def resolve_cell(
         self, rec: dict[str, Any], role: str, t: datetime | None
