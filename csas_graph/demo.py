@@ -16,7 +16,7 @@ from csas_graph.auth import create_team, create_token, create_user, get_user, gr
 from csas_graph.cases import ensure_case
 from csas_graph.errors import Conflict, NotFound
 from csas_graph.graph_store import GraphStore
-from csas_graph.importer import ImportOutcome, import_file
+from csas_graph.importer import ImportOutcome, import_file, run_post_import_hooks
 from csas_graph.settings import Settings
 
 DEMO_TEAM = "demo"
@@ -57,21 +57,25 @@ def build_demo_case(
     ensure_case(store, case_id, name="Demo: synthetic case", team=DEMO_TEAM, created_by=DEMO_USER)
     demo = DemoCase(case_id=case_id, folder=folder, token=create_token(store, DEMO_USER, expires_days=30))
     order = truth["import_order"]
-    for index, name in enumerate(order, start=1):
-        if on_file is not None:
-            on_file(name, index, len(order))
-        # the plain opaque-id layout is the one read with a user template (the generator writes it)
-        template_file = folder / PLAIN_TEMPLATE_FILE if name.startswith("f_") else None
-        demo.outcomes.append(
-            import_file(
-                store,
-                case_id,
-                folder / name,
-                template_file=template_file,
-                user=DEMO_USER,
-                settings=settings,
+    try:
+        for index, name in enumerate(order, start=1):
+            if on_file is not None:
+                on_file(name, index, len(order))
+            # the plain opaque-id layout is the one read with a user template (the generator writes it)
+            template_file = folder / PLAIN_TEMPLATE_FILE if name.startswith("f_") else None
+            demo.outcomes.append(
+                import_file(
+                    store,
+                    case_id,
+                    folder / name,
+                    template_file=template_file,
+                    user=DEMO_USER,
+                    settings=settings,
+                    run_hooks=False,
+                )
             )
-        )
+    finally:
+        run_post_import_hooks(store, case_id, demo.outcomes)
     return demo
 
 

@@ -273,3 +273,34 @@ def test_post_import_hooks_run_after_each_landed_file_only(
     assert calls == [(store, case_id)]
     outcome = importer.import_file(store, case_id, path, settings=settings)
     assert json.loads(json.dumps(outcome.as_dict()))["already_imported"] is True
+
+
+def test_a_batch_of_files_runs_the_post_import_hooks_once(
+    store: GraphStore, settings: Settings, case_id: str, tmp_path: Path, monkeypatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(importer, "POST_IMPORT_HOOKS", [lambda s, c: calls.append(c)])
+    monkeypatch.setattr(importer, "sniff_kind", lambda path, **_: "cdr")
+    files = {}
+    for n in range(3):
+        rows = [cdr_row(i, A, B, utc(2024, 5, 1 + n, 10, i)) for i in range(1, 4)]
+        files[fake_file(tmp_path, f"batch{n}.csv", rows)] = ("cdr", rows)
+    install_fake_reader(monkeypatch, files)
+    outcomes = importer.import_files(store, case_id, list(files), settings=settings)
+    assert [o.already_imported for o in outcomes] == [False, False, False]
+    assert calls == [case_id]  # once for the batch, after every file landed
+    assert importer.event_counts(store, case_id)["called"] == 9
+    importer.import_files(store, case_id, list(files), settings=settings)
+    assert calls == [case_id]  # nothing landed: nothing to refresh
+    # a batch that fails part way still refreshes for the files that landed before the failure
+    extra = [cdr_row(1, B, C, utc(2024, 6, 1, 10))]
+    landed = fake_file(tmp_path, "landed.csv", extra)
+    missing = tmp_path / "missing.csv"
+    files = {landed: ("cdr", extra)}
+    install_fake_reader(monkeypatch, files)
+    from csas_graph.errors import CsasError
+
+    with pytest.raises(CsasError, match="missing.csv"):
+        importer.import_files(store, case_id, [landed, missing], settings=settings)
+    assert calls == [case_id, case_id]
+    assert importer.event_counts(store, case_id)["called"] == 10

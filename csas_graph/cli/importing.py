@@ -14,7 +14,7 @@ from rich.table import Table
 from csas_graph.cli import app
 from csas_graph.cli.common import echo_json, open_store
 from csas_graph.errors import InvalidInput
-from csas_graph.importer import ImportOutcome, import_file, order_files
+from csas_graph.importer import ImportOutcome, import_file, order_files, run_post_import_hooks
 from csas_graph.settings import get_settings
 
 
@@ -47,22 +47,27 @@ def import_(
             transient=True,
             disable=as_json or not console.is_terminal,
         ) as bar:
-            for path in ordered:
-                task = bar.add_task(path.name, total=None, rate="-")
-                outcome = import_file(
-                    store,
-                    case,
-                    path,
-                    template=template,
-                    template_file=template_file,
-                    user=user,
-                    settings=settings,
-                    progress=_progress(bar, task),
-                )
-                bar.remove_task(task)
-                outcomes.append(outcome)
-                if not as_json:
-                    _print_outcome(Console(), outcome)
+            try:
+                for path in ordered:
+                    task = bar.add_task(path.name, total=None, rate="-")
+                    outcome = import_file(
+                        store,
+                        case,
+                        path,
+                        template=template,
+                        template_file=template_file,
+                        user=user,
+                        settings=settings,
+                        progress=_progress(bar, task),
+                        run_hooks=False,
+                    )
+                    bar.remove_task(task)
+                    outcomes.append(outcome)
+                    if not as_json:
+                        _print_outcome(Console(), outcome)
+            finally:
+                # analysis summaries refreshed once for the batch, not once per file
+                run_post_import_hooks(store, case, outcomes)
     if as_json:
         echo_json([o.as_dict() for o in outcomes])
 
