@@ -10,6 +10,7 @@ import pytest
 
 from csas_graph import importer
 from csas_graph.analyses import anpr as anpr_module
+from csas_graph.analyses import attribution as attribution_module
 from csas_graph.analyses import contacts as contacts_module
 from csas_graph.analyses import summaries
 from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, LATEST, read_fast
@@ -167,6 +168,10 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     assert state["built_files"] == state["files"] and len(state["files"]) == len(truth["import_order"]) - 1
     assert summaries.summary_usable(store, case_id, summaries.PRESENCE)
     assert all(fast == slow for fast, slow in presence_both_ways(store, case_id, monkeypatch))
+    assert summaries.summary_usable(store, case_id, summaries.IDENTITY)
+    swapper = truth["handset_swaps"][0]["number"]
+    fast, slow = attribution_both_ways(store, case_id, swapper, monkeypatch)
+    assert fast.hash == slow.hash
     # a file imported by a process without the hook: the summary is refused, answers stay right
     seed = truth["group"][0]
     with monkeypatch.context() as m:
@@ -174,6 +179,8 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
         _import(store, case_id, out, held[1], settings)
     assert not summaries.summary_usable(store, case_id)
     assert not summaries.summary_usable(store, case_id, summaries.PRESENCE)
+    assert not summaries.summary_usable(store, case_id, summaries.IDENTITY)
+    refused = run_analysis(store, case_id, "attribution", {"number": swapper})
     fallback = run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2})
     assert fallback.as_dict() == event_level(store, case_id, monkeypatch, numbers=[seed], hops=2).as_dict()
     # the next refresh (any later import, or an explicit one) catches up incrementally
@@ -185,3 +192,66 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     assert run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2}).hash == fallback.hash
     assert summaries.refresh_presence_summary(store, case_id)["numbers_rebuilt"] > 0
     assert all(fast == slow for fast, slow in presence_both_ways(store, case_id, monkeypatch))
+    assert summaries.refresh_identity_summary(store, case_id)["numbers_rebuilt"] > 0
+    fast, slow = attribution_both_ways(store, case_id, swapper, monkeypatch)
+    assert fast.as_dict() == slow.as_dict() == refused.as_dict()
+
+
+# ------------------------------------------------------------------ identity digests (attribution)
+def attribution_both_ways(
+    store: GraphStore, case_id: str, number: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, Any]:
+    """One number's attribution from the digests and from the events (summary refused)."""
+    calls: list[str] = []
+    real = attribution_module.read_fast
+
+    def spy(store: GraphStore, name: str, **params: Any) -> Any:
+        calls.append(name)
+        return real(store, name, **params)
+
+    with monkeypatch.context() as m:
+        m.setattr(attribution_module, "read_fast", spy)
+        fast = run_analysis(store, case_id, "attribution", {"number": number})
+    assert "analyses/identity_events_of" not in calls  # answered from the digests
+    with monkeypatch.context() as m:
+        m.setattr(summaries, "summary_usable", lambda *a, **k: False)
+        slow = run_analysis(store, case_id, "attribution", {"number": number})
+    return fast, slow
+
+
+def test_identity_digest_equals_events(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, truth, _, _ = synth_case
+    assert summaries.summary_usable(store, case_id, summaries.IDENTITY)
+    numbers = sorted({s["number"] for s in truth["handset_swaps"]} | set(truth["group"][:4]))
+    kinds: set[str] = set()
+    for number in numbers:
+        fast, slow = attribution_both_ways(store, case_id, number, monkeypatch)
+        assert fast.as_dict() == slow.as_dict() and fast.hash == slow.hash
+        kinds |= {r["kind"] for r in fast.rows}
+    assert {"number-handset", "number-sim", "handset_swap"} <= kinds
+    # windowed questions are answered from the events
+    with monkeypatch.context() as m:
+        m.setattr(summaries, "identity_digests", lambda *a, **k: pytest.fail("digest read for a window"))
+        run_analysis(store, case_id, "attribution", {"number": numbers[0], "since": "2020-01-01T00:00:00Z"})
+
+
+def test_identity_digest_on_hand_built_swaps(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-built case's handset swap, SIM change, SIM swap and multi-SIM handset, both ways."""
+    from analyses_fixture import A, F, build
+
+    case_id = f"T-hand-digest-{uuid.uuid4().hex[:8]}"
+    build(store, case_id)
+    assert summaries.refresh_identity_summary(store, case_id)["numbers_rebuilt"] > 0
+    assert summaries.summary_usable(store, case_id, summaries.IDENTITY)
+    for number in (A, F):
+        fast, slow = attribution_both_ways(store, case_id, number, monkeypatch)
+        assert fast.as_dict() == slow.as_dict() and fast.hash == slow.hash
+    fast, _ = attribution_both_ways(store, case_id, A, monkeypatch)
+    assert {"handset_swap", "number_sim_change", "handset_multi_sim"} <= {r["kind"] for r in fast.rows}
+    # every evidence reference resolves to an event with a source file and row
+    ids = sorted({i for r in fast.rows for i in r["evidence"]})
+    resolved = read_fast(store, "analyses/resolve_evidence", case_id=case_id, ids=ids)
+    assert ids and {r["event_id"] for r in resolved} == set(ids)
+    assert all(r["sources"] and r["files_found"] for r in resolved)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 
 from csas_graph.analyses._common import (
+    EPOCH,
     EVENT_TYPES,
     Key,
     SupernodeParams,
@@ -17,6 +19,7 @@ from csas_graph.analyses._common import (
     all_supernodes,
     evidence,
     excluded_list,
+    from_ms,
     incident_events,
     iso,
     read_fast,
@@ -139,6 +142,47 @@ def _most_common(values: list[str]) -> str | None:
     return _representative(values) if values else None
 
 
+def number_rows(number: str, events: list[Row]) -> list[Row]:
+    """A number's own rows (``number-handset``, ``number-sim``, ``handset_swap``,
+    ``number_sim_change``) from its time-ordered identity events: they depend on nothing else."""
+    rows: list[Row] = []
+    for kind, field in (("number-handset", "dev"), ("number-sim", "imsi")):
+        per: dict[str, list[Row]] = defaultdict(list)
+        for e in events:
+            if e[field]:
+                per[e[field]].append(e)
+        for value, evs in per.items():
+            variants = sorted({e["imei"] for e in evs}) if field == "dev" else []
+            rows.append(
+                {
+                    "kind": kind,
+                    "number": number,
+                    "imei": _representative([e["imei"] for e in evs]) if field == "dev" else None,
+                    "imei_variants": variants,
+                    "imsi": value if field == "imsi" else None,
+                    "first": iso(evs[0]["t"]),
+                    "last": iso(evs[-1]["t"]),
+                    "events": len(evs),
+                    **evidence(e["event_id"] for e in evs),
+                }
+            )
+    for kind, field in (("handset_swap", "dev"), ("number_sim_change", "imsi")):
+        for tr in transitions(events, field):
+            rows.append(
+                {
+                    "kind": kind,
+                    "number": number,
+                    "from": _representative([e["imei"] for e in tr["old_events"]]) if field == "dev" else tr["from"],
+                    "to": _representative([e["imei"] for e in tr["new_events"]]) if field == "dev" else tr["to"],
+                    "first": iso(tr["at"]),
+                    "last": iso(tr["old_last"]),
+                    "overlap_s": tr["overlap_s"],
+                    **evidence(tr["ids"]),
+                }
+            )
+    return rows
+
+
 def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> AnalysisResult:
     """Which SIMs and handsets a number used, when, and where they changed.
 
@@ -169,6 +213,11 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
     terminating records, and a swap may be a shared or dual-SIM phone (see ``overlap_s``).
     Use of a handset does not identify its user.
     """
+    if p.number is not None and p.since is None and p.until is None:
+        from csas_graph.analyses import summaries
+
+        if summaries.summary_usable(store, case_id, summaries.IDENTITY):
+            return _attribution_from_digests(store, case_id, p, summaries.identity_digests)
     keys = None if p.number is None else [p.number]
     ident = _identity_sequences(store, case_id, keys, p)
     if p.number is not None:
@@ -182,43 +231,7 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
     rows: list[Row] = []
     subjects = sorted(ident["seq"]) if p.number is None else [p.number]
     for number in subjects:
-        events = ident["seq"].get(number, [])
-        for kind, field in (("number-handset", "dev"), ("number-sim", "imsi")):
-            per: dict[str, list[Row]] = defaultdict(list)
-            for e in events:
-                if e[field]:
-                    per[e[field]].append(e)
-            for value, evs in per.items():
-                variants = sorted({e["imei"] for e in evs}) if field == "dev" else []
-                rows.append(
-                    {
-                        "kind": kind,
-                        "number": number,
-                        "imei": _representative([e["imei"] for e in evs]) if field == "dev" else None,
-                        "imei_variants": variants,
-                        "imsi": value if field == "imsi" else None,
-                        "first": iso(evs[0]["t"]),
-                        "last": iso(evs[-1]["t"]),
-                        "events": len(evs),
-                        **evidence(e["event_id"] for e in evs),
-                    }
-                )
-        for kind, field in (("handset_swap", "dev"), ("number_sim_change", "imsi")):
-            for tr in transitions(events, field):
-                rows.append(
-                    {
-                        "kind": kind,
-                        "number": number,
-                        "from": _representative([e["imei"] for e in tr["old_events"]])
-                        if field == "dev"
-                        else tr["from"],
-                        "to": _representative([e["imei"] for e in tr["new_events"]]) if field == "dev" else tr["to"],
-                        "first": iso(tr["at"]),
-                        "last": iso(tr["old_last"]),
-                        "overlap_s": tr["overlap_s"],
-                        **evidence(tr["ids"]),
-                    }
-                )
+        rows.extend(number_rows(number, ident["seq"].get(number, [])))
     # per handset: the SIMs put into it, in order of first use
     by_device: dict[str, list[Row]] = defaultdict(list)
     for evs in ident["seq"].values():
@@ -260,23 +273,141 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
                     **evidence(ids),
                 }
             )
-    order = {
-        "number-handset": 0,
-        "number-sim": 1,
-        "handset_swap": 2,
-        "number_sim_change": 3,
-        "sim_swap": 4,
-        "handset_multi_sim": 5,
-    }
+    _sort_rows(rows)
+    return AnalysisResult("attribution", case_id, p.model_dump(mode="json"), rows)
+
+
+_KIND_ORDER = {
+    "number-handset": 0,
+    "number-sim": 1,
+    "handset_swap": 2,
+    "number_sim_change": 3,
+    "sim_swap": 4,
+    "handset_multi_sim": 5,
+}
+
+
+def _sort_rows(rows: list[Row]) -> None:
     rows.sort(
         key=lambda r: (
-            order[r["kind"]],
+            _KIND_ORDER[r["kind"]],
             r.get("number") or "",
             r.get("first") or "",
             r.get("imei") or r.get("from") or "",
             r.get("imsi") or r.get("to") or "",
         )
     )
+
+
+# ------------------------------------------------------------------ the per-number digest
+def _ms(t: Any) -> int:
+    return (t - EPOCH) // timedelta(milliseconds=1)  # type: ignore[no-any-return]
+
+
+def identity_digest(number: str, events: list[Row]) -> dict[str, Any]:
+    """Everything a one-number attribution needs from a number's whole-case identity events.
+
+    ``rows``: its own rows (:func:`number_rows`, exact); ``imeis``/``devs``: the handsets it
+    used; ``pairs``: per (handset, SIM) seen together, the event count, the first and last
+    ``[epoch ms, event id]`` in (time, id) order and the full-IMEI counts (what ``sim_swap``
+    rows aggregate across the handset's numbers); ``imei_ids``: per full IMEI the sorted unique
+    event ids (what ``handset_multi_sim`` unites across numbers, so its totals stay exact).
+    """
+    pairs: dict[tuple[str, str], Row] = {}
+    imei_ids: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if e["imei"]:
+            imei_ids[e["imei"]].add(e["event_id"])
+        if e["dev"] and e["imsi"]:
+            at = [_ms(e["t"]), e["event_id"]]
+            pr = pairs.setdefault(
+                (e["dev"], e["imsi"]),
+                {"dev": e["dev"], "imsi": e["imsi"], "events": 0, "first": at, "last": at, "imeis": {}},
+            )
+            pr["events"] += 1
+            pr["first"] = min(pr["first"], at)
+            pr["last"] = max(pr["last"], at)
+            pr["imeis"][e["imei"]] = pr["imeis"].get(e["imei"], 0) + 1
+    return {
+        "number": number,
+        "rows": number_rows(number, events),
+        "imeis": sorted(imei_ids),
+        "devs": sorted({e["dev"] for e in events if e["dev"]}),
+        "pairs": [pairs[k] for k in sorted(pairs)],
+        "imei_ids": {k: sorted(v) for k, v in sorted(imei_ids.items())},
+    }
+
+
+def _top(counts: dict[str, int]) -> str:
+    """:func:`_representative` over counts: the most frequent value (ties: the smallest)."""
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def _attribution_from_digests(
+    store: GraphStore, case_id: str, p: AttributionParams, digests_of: Callable[..., dict[str, dict[str, Any]]]
+) -> AnalysisResult:
+    """One number over the whole case from the identity digests: the same rows as from the events.
+
+    ``sim_swap`` periods are per (handset, SIM) first/last and per-number counts summed over
+    the handset's numbers; ``handset_multi_sim`` unites the numbers' event-id sets per IMEI.
+    """
+    assert p.number is not None
+    own = digests_of(store, case_id, [p.number]).get(p.number)
+    handsets = read_fast(store, "analyses/handset_users", case_id=case_id, imeis=own["imeis"] if own else [])
+    co_users = sorted({n for h in handsets for n in h["numbers"]} - {p.number})
+    digests = digests_of(store, case_id, co_users) if co_users else {}
+    if own:
+        digests[p.number] = own
+    rows: list[Row] = [dict(r) for r in own["rows"]] if own else []
+    periods: dict[str, dict[str, Row]] = defaultdict(dict)
+    dev_imeis: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for n, d in digests.items():
+        for pr in d["pairs"]:
+            per = periods[pr["dev"]].setdefault(
+                pr["imsi"], {"first": pr["first"], "last": pr["last"], "numbers": defaultdict(int)}
+            )
+            per["first"] = min(per["first"], pr["first"])
+            per["last"] = max(per["last"], pr["last"])
+            per["numbers"][n] += pr["events"]
+            for imei, c in pr["imeis"].items():
+                dev_imeis[pr["dev"]][imei] += c
+    mine = set(own["devs"]) if own else set()
+    for dev in sorted(periods):
+        if dev not in mine:
+            continue
+        ordered = sorted(periods[dev].items(), key=lambda kv: (kv[1]["first"][0], kv[0]))
+        for (old_imsi, old), (new_imsi, new) in zip(ordered, ordered[1:], strict=False):
+            at, old_last = from_ms(new["first"][0]), from_ms(old["last"][0])
+            rows.append(
+                {
+                    "kind": "sim_swap",
+                    "number": p.number,
+                    "imei": _top(dev_imeis[dev]),
+                    "from": old_imsi,
+                    "to": new_imsi,
+                    "from_number": _top(old["numbers"]),
+                    "to_number": _top(new["numbers"]),
+                    "first": iso(at),
+                    "last": iso(old_last),
+                    "overlap_s": max(0, int((old_last - at).total_seconds())),
+                    **evidence([old["last"][1], new["first"][1]]),
+                }
+            )
+    for h in handsets:
+        if len(h["sims"]) >= p.min_sims and not h["placeholder"] and not is_placeholder_imei(h["imei"]):
+            ids = {i for n in h["numbers"] for i in digests.get(n, {}).get("imei_ids", {}).get(h["imei"], [])}
+            rows.append(
+                {
+                    "kind": "handset_multi_sim",
+                    "number": p.number,
+                    "imei": h["imei"],
+                    "sims": h["sims"],
+                    "numbers": h["numbers"],
+                    "events": len(ids),
+                    **evidence(ids),
+                }
+            )
+    _sort_rows(rows)
     return AnalysisResult("attribution", case_id, p.model_dump(mode="json"), rows)
 
 

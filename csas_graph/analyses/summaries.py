@@ -35,6 +35,7 @@ questions are answered from the events.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import cypher
@@ -44,6 +45,9 @@ from csas_graph.graph_store import GraphStore
 
 CONTACTS = "contacts"
 PRESENCE = "presence"
+IDENTITY = "identity"
+#: numbers whose whole identity history is read per query when building digests
+IDENTITY_BATCH = 20
 #: anchors per write transaction when (re)building CONTACT edges
 WRITE_BATCH = 20
 
@@ -147,6 +151,59 @@ def refresh_presence_summary(store: GraphStore, case_id: str, *, full: bool = Fa
     return {"numbers_rebuilt": len(changed)}
 
 
+def refresh_identity_summary(store: GraphStore, case_id: str, *, full: bool = False) -> dict[str, int]:
+    """Bring the per-number identity digests (attribution) up to date with the events.
+
+    Method
+    ------
+    A number's digest (:func:`csas_graph.analyses.attribution.identity_digest`) is built from
+    its own CALLED and SEEN_AT events and its USED_HANDSET / USED_SIM links, all of which only
+    grow with its own events; so per-number (CALLED, SEEN_AT) degrees are compared with those
+    recorded at the last refresh and every number whose degrees changed (every number when
+    ``full``, on the first build or after an unclean one) has its digest rebuilt from the
+    events; digests of numbers the case no longer has are dropped.
+
+    Returns counts: ``numbers_rebuilt``, ``numbers_dropped``.
+    """
+    from csas_graph.analyses._common import WindowParams
+    from csas_graph.analyses.attribution import _identity_sequences, identity_digest
+
+    before = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=IDENTITY)[0]
+    called = store.read(cypher.load("analyses/summary/called_degrees"), case_id=case_id)[0]
+    seen = store.read(cypher.load("analyses/summary/seen_degrees"), case_id=case_id)[0]
+    c = dict(zip(called["numbers"] or [], called["degrees"] or [], strict=True))
+    v = dict(zip(seen["numbers"] or [], seen["degrees"] or [], strict=True))
+    # one integer per number that changes whenever either degree does
+    degrees = {k: c.get(k, 0) * 4_294_967_296 + v.get(k, 0) for k in sorted(set(c) | set(v))}
+    stored: dict[str, int] = {}
+    if not full and before["built_files"] is not None and before["clean"] and before["cap"] == EVIDENCE_CAP:
+        old = store.read(cypher.load("analyses/summary/stored_degrees"), case_id=case_id, summary=IDENTITY)
+        if old:
+            stored = dict(zip(old[0]["numbers"] or [], old[0]["degrees"] or [], strict=True))
+        changed = sorted(k for k, d in degrees.items() if stored.get(k) != d)
+    else:
+        changed = sorted(degrees)
+    gone = sorted(k for k in stored if k not in degrees)
+    whole_case = WindowParams(since=None, until=None)
+    for i in range(0, len(changed), IDENTITY_BATCH):
+        keys = changed[i : i + IDENTITY_BATCH]
+        seq = _identity_sequences(store, case_id, keys, whole_case)["seq"]
+        rows = [
+            {"number": k, "data": json.dumps(identity_digest(k, seq.get(k, [])), separators=(",", ":"))} for k in keys
+        ]
+        store.write(cypher.load("analyses/summary/identity_write"), case_id=case_id, rows=rows)
+    if gone:
+        store.write(cypher.load("analyses/summary/identity_delete"), case_id=case_id, keys=gone)
+    _save_state(store, case_id, IDENTITY, before, degrees)
+    return {"numbers_rebuilt": len(changed), "numbers_dropped": len(gone)}
+
+
+def identity_digests(store: GraphStore, case_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored identity digests of the given numbers (call only when the summary is usable)."""
+    rows = read_fast(store, "analyses/summary/identity_read", case_id=case_id, keys=keys)
+    return {r["number"]: json.loads(r["data"]) for r in rows}
+
+
 def _save_state(store: GraphStore, case_id: str, name: str, before: dict[str, Any], degrees: dict[str, int]) -> None:
     after = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=name)[0]
     clean = before["loading"] == 0 and after["loading"] == 0 and list(before["files"]) == list(after["files"])
@@ -166,6 +223,7 @@ def refresh_summaries(store: GraphStore, case_id: str) -> None:
     """The post-import hook: refresh every summary of the case."""
     refresh_contact_summary(store, case_id)
     refresh_presence_summary(store, case_id)
+    refresh_identity_summary(store, case_id)
 
 
 if refresh_summaries not in importer.POST_IMPORT_HOOKS:
