@@ -12,6 +12,7 @@ from csas_graph import importer
 from csas_graph.analyses import anpr as anpr_module
 from csas_graph.analyses import attribution as attribution_module
 from csas_graph.analyses import contacts as contacts_module
+from csas_graph.analyses import movement as movement_module
 from csas_graph.analyses import summaries
 from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, LATEST, read_fast
 from csas_graph.analyses.contacts import contact_edges
@@ -172,6 +173,10 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     swapper = truth["handset_swaps"][0]["number"]
     fast, slow = attribution_both_ways(store, case_id, swapper, monkeypatch)
     assert fast.hash == slow.hash
+    assert summaries.summary_usable(store, case_id, summaries.LIFE)
+    for n in truth["group"][:3]:  # the hook refreshed the digests with the new file
+        fast, slow, calls = life_both_ways(store, case_id, n, monkeypatch)
+        assert "analyses/life_events" not in calls and fast.as_dict() == slow.as_dict()
     # a file imported by a process without the hook: the summary is refused, answers stay right
     seed = truth["group"][0]
     with monkeypatch.context() as m:
@@ -180,6 +185,9 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     assert not summaries.summary_usable(store, case_id)
     assert not summaries.summary_usable(store, case_id, summaries.PRESENCE)
     assert not summaries.summary_usable(store, case_id, summaries.IDENTITY)
+    assert not summaries.summary_usable(store, case_id, summaries.LIFE)
+    life_refused = {n: life_both_ways(store, case_id, n, monkeypatch) for n in truth["group"][:3]}
+    assert all("analyses/life_events" in calls for _, _, calls in life_refused.values())
     refused = run_analysis(store, case_id, "attribution", {"number": swapper})
     fallback = run_analysis(store, case_id, "contacts", {"numbers": [seed], "hops": 2})
     assert fallback.as_dict() == event_level(store, case_id, monkeypatch, numbers=[seed], hops=2).as_dict()
@@ -195,6 +203,10 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
     assert summaries.refresh_identity_summary(store, case_id)["numbers_rebuilt"] > 0
     fast, slow = attribution_both_ways(store, case_id, swapper, monkeypatch)
     assert fast.as_dict() == slow.as_dict() == refused.as_dict()
+    assert 0 < summaries.refresh_life_summary(store, case_id)["numbers_rebuilt"] < len(all_numbers(store, case_id))
+    for n, (old, _, _) in life_refused.items():
+        fast, slow, calls = life_both_ways(store, case_id, n, monkeypatch)
+        assert "analyses/life_events" not in calls and fast.hash == slow.hash == old.hash
 
 
 # ------------------------------------------------------------------ identity digests (attribution)
@@ -255,3 +267,77 @@ def test_identity_digest_on_hand_built_swaps(store: GraphStore, monkeypatch: pyt
     resolved = read_fast(store, "analyses/resolve_evidence", case_id=case_id, ids=ids)
     assert ids and {r["event_id"] for r in resolved} == set(ids)
     assert all(r["sources"] and r["files_found"] for r in resolved)
+
+
+# ------------------------------------------------------------------ pattern-of-life digests
+LIFE_PARAMS: list[dict[str, Any]] = [
+    {},
+    {"night_start_hour": 23, "night_end_hour": 5, "dormant_hours": 3, "top_cells": 5},
+    {"night_start_hour": 1, "night_end_hour": 4, "bands": [{"name": "wrap", "start": 21, "end": 2}]},
+]
+
+
+def life_both_ways(
+    store: GraphStore, case_id: str, number: str, monkeypatch: pytest.MonkeyPatch, **params: Any
+) -> tuple[Any, Any, list[str]]:
+    """One number's pattern of life as served (and the queries read) and from the events."""
+    calls: list[str] = []
+    real = movement_module.read_fast
+
+    def spy(store: GraphStore, name: str, **kw: Any) -> Any:
+        calls.append(name)
+        return real(store, name, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(movement_module, "read_fast", spy)
+        served = run_analysis(store, case_id, "pattern-of-life", {"number": number, **params})
+    with monkeypatch.context() as m:
+        m.setattr(summaries, "summary_usable", lambda *a, **k: False)
+        slow = run_analysis(store, case_id, "pattern-of-life", {"number": number, **params})
+    return served, slow, calls
+
+
+def test_life_digest_equals_events(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, truth, _, _ = synth_case
+    assert summaries.summary_usable(store, case_id, summaries.LIFE)
+    kinds: set[str] = set()
+    for number in truth["group"][:4]:
+        for params in LIFE_PARAMS:
+            fast, slow, calls = life_both_ways(store, case_id, number, monkeypatch, **params)
+            assert "analyses/life_events" not in calls  # served from the digest
+            assert fast.as_dict() == slow.as_dict() and fast.hash == slow.hash
+            kinds |= {r["kind"] for r in fast.rows}
+    assert {"home", "band", "day"} <= kinds
+    # a window, or dormancy shorter than the digest keeps, is read from the events
+    number = truth["group"][0]
+    for params in ({"since": "2020-01-01T00:00:00Z"}, {"dormant_hours": 0.5}):
+        fast, slow, calls = life_both_ways(store, case_id, number, monkeypatch, **params)
+        assert "analyses/life_events" in calls and fast.hash == slow.hash
+
+
+def test_life_digest_refused_in_another_time_zone(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csas_graph.analyses import _common
+
+    case_id, truth, _, _ = synth_case
+    number = truth["group"][1]
+    london, _, _ = life_both_ways(store, case_id, number, monkeypatch)
+    set_zone = "MATCH (k:Case {case_id: $c}) SET k.timezone = $z"
+    store.run_statement(set_zone, {"c": case_id, "z": "Asia/Tokyo"}, write=True)
+    _common._TIMEZONES.clear()
+    try:
+        tokyo, slow, calls = life_both_ways(store, case_id, number, monkeypatch)
+        assert "analyses/life_events" in calls  # the digest's zone differs: refused
+        assert tokyo.as_dict() == slow.as_dict() and tokyo.hash != london.hash
+        assert tokyo.extra["timezone"] == "Asia/Tokyo"
+        # a refresh in the new zone rebuilds every number, and the digest serves again
+        assert summaries.refresh_life_summary(store, case_id)["numbers_rebuilt"] == len(all_numbers(store, case_id))
+        fast, slow, calls = life_both_ways(store, case_id, number, monkeypatch)
+        assert "analyses/life_events" not in calls and fast.hash == tokyo.hash
+    finally:
+        store.run_statement(set_zone, {"c": case_id, "z": london.extra["timezone"]}, write=True)
+        _common._TIMEZONES.clear()
+        summaries.refresh_life_summary(store, case_id)

@@ -11,6 +11,9 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
+    EARLIEST,
+    EVIDENCE_CAP,
+    LATEST,
     CellIndex,
     Key,
     WindowParams,
@@ -89,6 +92,13 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     a phone is only seen when it is used.
     """
     tz = case_timezone(store, case_id)
+    if p.since is None and p.until is None and p.dormant_hours * 3_600_000 >= DORMANT_FLOOR_MS:
+        from csas_graph.analyses import summaries
+
+        if summaries.summary_usable(store, case_id, summaries.LIFE):
+            digest = summaries.life_digests(store, case_id, [p.number]).get(p.number)
+            if digest is not None and digest["tz"] == str(tz):
+                return _pattern_from_digest(store, case_id, p, digest, tz)
     since, until = p.window()
     raw = read_fast(store, "analyses/life_events", case_id=case_id, number=p.number, since=since, until=until)
     got = raw[0] if raw else {}
@@ -143,7 +153,31 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
                     **evidence(ids[mask & (cell == c)]),
                 }
             )
-    # every event once (a sighting's latest time, else the call's start), in time order
+    day_rows, gaps, n_events = _activity(got, ids, t_ms, day, tz, p.dormant_hours * 3_600_000)
+    rows += day_rows
+    rows += [row for _, row in gaps]
+    return AnalysisResult(
+        "pattern-of-life",
+        case_id,
+        p.model_dump(mode="json"),
+        rows,
+        extra={
+            "timezone": str(tz),
+            "sightings": len(ids),
+            "events": n_events,
+            "home_cell": ranked[0] if ranked else None,
+            "cells_used": dict(sorted(Counter(cell.tolist()).items())),
+        },
+    )
+
+
+def _activity(
+    got: dict[str, Any], ids: Any, t_ms: Any, day: Any, tz: Any, gap_ms: float
+) -> tuple[list[Row], list[tuple[int, Row]], int]:
+    """``day`` rows, dormant gaps of at least ``gap_ms`` (with their length) and the event count.
+
+    Every event once (a sighting's latest time, else the call's start), in time order.
+    """
     seen = pd.DataFrame({"eid": ids, "t": t_ms, "day": day}).drop_duplicates("eid", keep="last")
     call_ids = np.asarray(got.get("call_id") or [], dtype=object)
     call_t = np.asarray(got.get("call_t") or [], dtype=np.int64)
@@ -152,6 +186,7 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
     calls["day"] = _local_hours_days(calls["t"].to_numpy(dtype=np.int64), tz)[1]
     timeline = pd.concat([seen, calls], ignore_index=True).sort_values(["t", "eid"], kind="stable")
     eids, times, days = timeline["eid"].tolist(), timeline["t"].tolist(), timeline["day"].to_numpy()
+    rows: list[Row] = []
     # daily first and last activity
     if len(days):
         order = np.argsort(days, kind="stable")
@@ -171,33 +206,21 @@ def pattern_of_life(store: GraphStore, case_id: str, p: PatternOfLifeParams) -> 
                 }
             )
     # dormant gaps between consecutive events
-    gap_ms = p.dormant_hours * 3_600_000
-    for i in np.flatnonzero(np.greater_equal(np.diff(np.asarray(times, dtype=np.int64)), gap_ms)):
+    gaps: list[tuple[int, Row]] = []
+    diffs = np.diff(np.asarray(times, dtype=np.int64))
+    for i in np.flatnonzero(np.greater_equal(diffs, gap_ms)):
         t1, t2 = from_ms(times[i]), from_ms(times[i + 1])
-        rows.append(
-            {
-                "kind": "dormant",
-                "first": iso(t1),
-                "last": iso(t2),
-                "first_local": iso_local(t1, tz),
-                "last_local": iso_local(t2, tz),
-                "hours": round((t2 - t1).total_seconds() / 3600, 2),
-                **evidence([eids[i], eids[i + 1]]),
-            }
-        )
-    return AnalysisResult(
-        "pattern-of-life",
-        case_id,
-        p.model_dump(mode="json"),
-        rows,
-        extra={
-            "timezone": str(tz),
-            "sightings": len(ids),
-            "events": len(eids),
-            "home_cell": ranked[0] if ranked else None,
-            "cells_used": dict(sorted(Counter(cell.tolist()).items())),
-        },
-    )
+        row = {
+            "kind": "dormant",
+            "first": iso(t1),
+            "last": iso(t2),
+            "first_local": iso_local(t1, tz),
+            "last_local": iso_local(t2, tz),
+            "hours": round((t2 - t1).total_seconds() / 3600, 2),
+            **evidence([eids[i], eids[i + 1]]),
+        }
+        gaps.append((int(diffs[i]), row))
+    return rows, gaps, len(eids)
 
 
 CELL_INFO = ("cgi", "lat", "lon", "site_name")
@@ -220,6 +243,165 @@ def _in_hours(hour: Any, start: int, end: int) -> Any:
 
 def _cell_fields(s: Row) -> Row:
     return {"cgi": s.get("cgi"), "lat": s.get("lat"), "lon": s.get("lon"), "site_name": s.get("site_name")}
+
+
+# ---------------------------------------------------------------- the per-number digest
+#: dormant gaps shorter than this are not kept in the digest (a shorter threshold reads the events)
+DORMANT_FLOOR_MS = 3_600_000
+
+
+def life_digest(store: GraphStore, case_id: str, number: str, tz: Any) -> dict[str, Any]:
+    """Everything a whole-case pattern of life of one number needs, in the case's time zone ``tz``.
+
+    ``cells``: per cell and local hour of day, the sightings (``n``), the local days with one
+    (``days``), the unique event ids (``u``) and the first :data:`EVIDENCE_CAP` of them
+    (``ids``); ``multi``: per cell, events seen there in more than one hour (what a union of
+    hours must not count twice); ``days`` and ``gaps``: the ``day`` rows and the dormant rows of
+    gaps of at least :data:`DORMANT_FLOOR_MS` (with their length), exactly as the events give
+    them; ``tz`` the zone all local times were taken in.
+    """
+    raw = read_fast(store, "analyses/life_events", case_id=case_id, number=number, since=EARLIEST, until=LATEST)
+    got = raw[0] if raw else {}
+    ids = np.asarray(got.get("event_id") or [], dtype=object)
+    t_ms = np.asarray(got.get("t") or [], dtype=np.int64)
+    cell = np.asarray(got.get("cell") or [], dtype=object)
+    hour, day = _local_hours_days(t_ms, tz)
+    groups: dict[str, dict[int, dict[str, Any]]] = {}
+    hours_of: dict[tuple[str, str], set[int]] = {}
+    for eid, c, h, d in zip(ids.tolist(), cell.tolist(), hour.tolist(), day.tolist(), strict=True):
+        g = groups.setdefault(c, {}).setdefault(h, {"n": 0, "days": set(), "ids": set()})
+        g["n"] += 1
+        g["days"].add(d)
+        if eid:
+            g["ids"].add(eid)
+            hours_of.setdefault((c, eid), set()).add(h)
+    cells = {
+        c: {
+            str(h): {"n": g["n"], "days": sorted(g["days"]), "u": len(g["ids"]), "ids": sorted(g["ids"])[:EVIDENCE_CAP]}
+            for h, g in sorted(per.items())
+        }
+        for c, per in sorted(groups.items())
+    }
+    multi: dict[str, list[Any]] = {}
+    for (c, eid), hs in sorted(hours_of.items()):
+        if len(hs) > 1:
+            multi.setdefault(c, []).append([eid, sorted(hs)])
+    day_rows, gaps, n_events = _activity(got, ids, t_ms, day, tz, DORMANT_FLOOR_MS)
+    return {
+        "tz": str(tz),
+        "sightings": len(ids),
+        "events": n_events,
+        "cells_used": dict(sorted(Counter(cell.tolist()).items())),
+        "cells": cells,
+        "multi": multi,
+        "days": day_rows,
+        "gaps": [[g, row] for g, row in gaps],
+    }
+
+
+def _hour_set(start: int, end: int) -> list[int]:
+    return [h for h in range(24) if in_hours(h, start, end)]
+
+
+def _digest_evidence(digest: dict[str, Any], c: str, hours: list[int]) -> dict[str, Any]:
+    """:func:`evidence` of a cell's sightings in the given hours, from the per-hour groups.
+
+    The union's first ids are among each group's first ids; its size is the groups' sizes less
+    the events counted in more than one of the hours.
+    """
+    per = digest["cells"].get(c, {})
+    got = [per[str(h)] for h in hours if str(h) in per]
+    wanted = set(hours)
+    twice = sum(max(0, len(wanted.intersection(hs)) - 1) for _, hs in digest["multi"].get(c, []))
+    first = sorted({i for g in got for i in g["ids"]})[:EVIDENCE_CAP]
+    return {"evidence": first, "evidence_total": sum(g["u"] for g in got) - twice}
+
+
+def _pattern_from_digest(
+    store: GraphStore, case_id: str, p: PatternOfLifeParams, digest: dict[str, Any], tz: Any
+) -> AnalysisResult:
+    """A whole-case pattern of life from the number's digest: the same rows as from the events."""
+    cells: dict[str, dict[str, Any]] = digest["cells"]
+    night_hours = _hour_set(p.night_start_hour, p.night_end_hour)
+    wraps = p.night_start_hour > p.night_end_hour
+    nights: dict[str, int] = {}
+    night_events: dict[str, int] = {}
+    every_night: set[int] = set()
+    for c, per in cells.items():
+        seen: set[int] = set()
+        events = 0
+        for h in night_hours:
+            g = per.get(str(h))
+            if g:
+                events += g["n"]
+                back = 1 if (wraps and h < p.night_end_hour) else 0
+                seen.update(d - back for d in g["days"])
+        if events:
+            nights[c], night_events[c] = len(seen), events
+            every_night |= seen
+    ranked = sorted(nights, key=lambda c: (-nights[c], -night_events[c], c))
+    picked: list[tuple[str, Row]] = []
+    for rank, c in enumerate(ranked[: p.top_cells], start=1):
+        picked.append(
+            (
+                c,
+                {
+                    "kind": "home" if rank == 1 else "night",
+                    "rank": rank,
+                    "cell": c,
+                    "nights": nights[c],
+                    "nights_total": len(every_night),
+                    "events": night_events[c],
+                    **_digest_evidence(digest, c, night_hours),
+                },
+            )
+        )
+    for band in p.bands:
+        hours = _hour_set(band["start"], band["end"])
+        counts = {c: sum(per[str(h)]["n"] for h in hours if str(h) in per) for c, per in cells.items()}
+        counts = {c: n for c, n in counts.items() if n}
+        for rank, c in enumerate(sorted(counts, key=lambda c: (-counts[c], c))[: p.top_cells], start=1):
+            picked.append(
+                (
+                    c,
+                    {
+                        "kind": "band",
+                        "band": band["name"],
+                        "hours": f"{band['start']:02d}-{band['end']:02d}",
+                        "rank": rank,
+                        "cell": c,
+                        "events": counts[c],
+                        **_digest_evidence(digest, c, hours),
+                    },
+                )
+            )
+    info = {
+        r["cell"]: {f: (None if r[f] == "" else r[f]) for f in CELL_INFO}
+        for r in read_fast(store, "analyses/life_cells", case_id=case_id, keys=sorted({c for c, _ in picked}))
+    }
+    rows: list[Row] = []
+    for c, row in picked:
+        fields = _cell_fields(info.get(c, {}))
+        # the event-level row's key order: kind ... cell, the cell's fields, then the counts
+        at = list(row).index("cell") + 1
+        items = list(row.items())
+        rows.append(dict(items[:at] + list(fields.items()) + items[at:]))
+    rows += digest["days"]
+    gap_ms = p.dormant_hours * 3_600_000
+    rows += [row for g, row in digest["gaps"] if g >= gap_ms]
+    return AnalysisResult(
+        "pattern-of-life",
+        case_id,
+        p.model_dump(mode="json"),
+        rows,
+        extra={
+            "timezone": str(tz),
+            "sightings": digest["sightings"],
+            "events": digest["events"],
+            "home_cell": ranked[0] if ranked else None,
+            "cells_used": digest["cells_used"],
+        },
+    )
 
 
 # -------------------------------------------------------------------------------- timeline

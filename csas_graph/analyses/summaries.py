@@ -46,6 +46,7 @@ from csas_graph.graph_store import GraphStore
 CONTACTS = "contacts"
 PRESENCE = "presence"
 IDENTITY = "identity"
+LIFE = "life"
 #: numbers whose whole identity history is read per query when building digests
 IDENTITY_BATCH = 20
 #: anchors per write transaction when (re)building CONTACT edges
@@ -168,22 +169,7 @@ def refresh_identity_summary(store: GraphStore, case_id: str, *, full: bool = Fa
     from csas_graph.analyses._common import WindowParams
     from csas_graph.analyses.attribution import _identity_sequences, identity_digest
 
-    before = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=IDENTITY)[0]
-    called = store.read(cypher.load("analyses/summary/called_degrees"), case_id=case_id)[0]
-    seen = store.read(cypher.load("analyses/summary/seen_degrees"), case_id=case_id)[0]
-    c = dict(zip(called["numbers"] or [], called["degrees"] or [], strict=True))
-    v = dict(zip(seen["numbers"] or [], seen["degrees"] or [], strict=True))
-    # one integer per number that changes whenever either degree does
-    degrees = {k: c.get(k, 0) * 4_294_967_296 + v.get(k, 0) for k in sorted(set(c) | set(v))}
-    stored: dict[str, int] = {}
-    if not full and before["built_files"] is not None and before["clean"] and before["cap"] == EVIDENCE_CAP:
-        old = store.read(cypher.load("analyses/summary/stored_degrees"), case_id=case_id, summary=IDENTITY)
-        if old:
-            stored = dict(zip(old[0]["numbers"] or [], old[0]["degrees"] or [], strict=True))
-        changed = sorted(k for k, d in degrees.items() if stored.get(k) != d)
-    else:
-        changed = sorted(degrees)
-    gone = sorted(k for k in stored if k not in degrees)
+    before, degrees, changed, gone = _own_event_changes(store, case_id, IDENTITY, full=full)
     whole_case = WindowParams(since=None, until=None)
     for i in range(0, len(changed), IDENTITY_BATCH):
         keys = changed[i : i + IDENTITY_BATCH]
@@ -201,6 +187,73 @@ def refresh_identity_summary(store: GraphStore, case_id: str, *, full: bool = Fa
 def identity_digests(store: GraphStore, case_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The stored identity digests of the given numbers (call only when the summary is usable)."""
     rows = read_fast(store, "analyses/summary/identity_read", case_id=case_id, keys=keys)
+    return {r["number"]: json.loads(r["data"]) for r in rows}
+
+
+def _own_event_changes(
+    store: GraphStore, case_id: str, name: str, *, full: bool
+) -> tuple[dict[str, Any], dict[str, int], list[str], list[str]]:
+    """State before, per-number (CALLED, SEEN_AT) degrees now (one integer each), the numbers
+    whose degrees changed since the last refresh (all when ``full`` or after an unclean one) and
+    the numbers the case no longer has."""
+    before = store.read(cypher.load("analyses/summary/state"), case_id=case_id, summary=name)[0]
+    called = store.read(cypher.load("analyses/summary/called_degrees"), case_id=case_id)[0]
+    seen = store.read(cypher.load("analyses/summary/seen_degrees"), case_id=case_id)[0]
+    c = dict(zip(called["numbers"] or [], called["degrees"] or [], strict=True))
+    v = dict(zip(seen["numbers"] or [], seen["degrees"] or [], strict=True))
+    # one integer per number that changes whenever either degree does
+    degrees = {k: c.get(k, 0) * 4_294_967_296 + v.get(k, 0) for k in sorted(set(c) | set(v))}
+    stored: dict[str, int] = {}
+    if not full and before["built_files"] is not None and before["clean"] and before["cap"] == EVIDENCE_CAP:
+        old = store.read(cypher.load("analyses/summary/stored_degrees"), case_id=case_id, summary=name)
+        if old:
+            stored = dict(zip(old[0]["numbers"] or [], old[0]["degrees"] or [], strict=True))
+        changed = sorted(k for k, d in degrees.items() if stored.get(k) != d)
+    else:
+        changed = sorted(degrees)
+    return before, degrees, changed, sorted(k for k in stored if k not in degrees)
+
+
+def refresh_life_summary(store: GraphStore, case_id: str, *, full: bool = False) -> dict[str, int]:
+    """Bring the per-number pattern-of-life digests up to date with the events.
+
+    Method
+    ------
+    As :func:`refresh_identity_summary`: a number's digest
+    (:func:`csas_graph.analyses.movement.life_digest`) depends only on its own sightings and
+    CALLED events, so numbers whose degrees changed are rebuilt. Local times depend on the
+    case's time zone: a digest records the zone it was built in, is refused on use in any
+    other, and a refresh that finds another zone rebuilds every number.
+
+    Returns counts: ``numbers_rebuilt``, ``numbers_dropped``.
+    """
+    from csas_graph.analyses._common import case_timezone
+    from csas_graph.analyses.movement import life_digest
+
+    tz = case_timezone(store, case_id)
+    zones = store.read(cypher.load("analyses/summary/life_zones"), case_id=case_id)[0]["zones"] or []
+    before, degrees, changed, gone = _own_event_changes(
+        store, case_id, LIFE, full=full or any(z != str(tz) for z in zones)
+    )
+    for i in range(0, len(changed), WRITE_BATCH):
+        rows = [
+            {
+                "number": k,
+                "zone": str(tz),
+                "data": json.dumps(life_digest(store, case_id, k, tz), separators=(",", ":")),
+            }
+            for k in changed[i : i + WRITE_BATCH]
+        ]
+        store.write(cypher.load("analyses/summary/life_write"), case_id=case_id, rows=rows)
+    if gone:
+        store.write(cypher.load("analyses/summary/life_delete"), case_id=case_id, keys=gone)
+    _save_state(store, case_id, LIFE, before, degrees)
+    return {"numbers_rebuilt": len(changed), "numbers_dropped": len(gone)}
+
+
+def life_digests(store: GraphStore, case_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored pattern-of-life digests of the given numbers (call only when the summary is usable)."""
+    rows = read_fast(store, "analyses/summary/life_read", case_id=case_id, keys=keys)
     return {r["number"]: json.loads(r["data"]) for r in rows}
 
 
@@ -224,6 +277,7 @@ def refresh_summaries(store: GraphStore, case_id: str) -> None:
     refresh_contact_summary(store, case_id)
     refresh_presence_summary(store, case_id)
     refresh_identity_summary(store, case_id)
+    refresh_life_summary(store, case_id)
 
 
 if refresh_summaries not in importer.POST_IMPORT_HOOKS:
