@@ -10,6 +10,15 @@ a number's calls to itself (only so that distinct-counterpart degrees match the 
 An ``AnalysisSummary {case_id, name: 'contacts'}`` node records what it was built over: the
 case's complete source files, per-number CALLED degrees, the evidence cap and ``clean``.
 
+The per-number digests
+----------------------
+``(:IdentitySummary {case_id, number, data})`` (attribution) and ``(:LifeSummary {case_id,
+number, zone, data})`` (pattern of life) hold, as JSON, what a whole-case question about one
+number needs from its own events (see :func:`csas_graph.analyses.attribution.identity_digest`
+and :func:`csas_graph.analyses.movement.life_digest`). A number's digest is rebuilt when its
+CALLED or SEEN_AT degree changes; a life digest records the time zone its local hours were taken
+in and is refused in any other.
+
 Why it cannot go stale
 ----------------------
 * **Refreshed on import.** :func:`refresh_contact_summary` is registered in
