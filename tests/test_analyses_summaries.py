@@ -131,6 +131,88 @@ def test_presence_equals_events(
         assert fast.rows and fast.as_dict() == slow.as_dict()
 
 
+def test_presence_counts_exact_at_window_edges(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows that start or end on a sighting, on an hour boundary, or last less than an hour: the hourly counts
+    and the sightings read at the window's ends give the event-level counts exactly."""
+    from datetime import timedelta
+
+    case_id, _, _, _ = synth_case
+    keys = sorted(all_numbers(store, case_id))
+    busy = store.run_statement(
+        "MATCH (c:Cell {case_id: $c})<-[s:SEEN_AT]-() WITH c, count(s) AS n ORDER BY n DESC, c.key LIMIT 20 "
+        "RETURN collect(c.key) AS cells",
+        {"c": case_id},
+        write=False,
+    )[0]["cells"]
+    times = [
+        r["t"].to_native()
+        for r in store.run_statement(
+            "MATCH (:Number {case_id: $c})-[s:SEEN_AT]->(c:Cell) WHERE c.key IN $cells "
+            "WITH s.t AS t ORDER BY t RETURN t",
+            {"c": case_id, "cells": busy},
+            write=False,
+        )
+    ]
+    assert len(times) > 100
+    a, b = times[len(times) // 5], times[4 * len(times) // 5]
+    hour = a.replace(minute=0, second=0, microsecond=0)
+    spans = [
+        (a, b),  # both ends on a sighting (first and last sightings are at different times)
+        (a, a),
+        (a + timedelta(milliseconds=1), b - timedelta(milliseconds=1)),
+        (hour, hour + timedelta(hours=1) - timedelta(milliseconds=1)),  # exactly one hour
+        (hour + timedelta(hours=1), b.replace(minute=0, second=0, microsecond=0)),
+        (a, a + timedelta(minutes=20)),
+        (a - timedelta(hours=5), a + timedelta(hours=5)),
+    ]
+    for since, until in spans:
+        fast = anpr_module.sighting_counts(store, case_id, keys, busy, since, until)
+        with monkeypatch.context() as m:
+            m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
+            slow = anpr_module.sighting_counts(store, case_id, keys, busy, since, until)
+        assert fast == slow, (since, until)
+    assert anpr_module.sighting_counts(store, case_id, keys, busy, a, b)
+
+
+def test_anpr_summary_equals_events_for_every_vehicle_and_the_reverse(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every scripted vehicle, the decoy and a background vehicle: same rows and hash from the summary as from the
+    events; evidence resolves to source rows. The reverse (phone -> vehicles) reads no summary and is unchanged."""
+    case_id, truth, _, _ = synth_case
+    assert summaries.summary_usable(store, case_id, summaries.PRESENCE)
+    vrms = [p["vrm"] for p in truth["vehicle_phone_pairs"]] + [d["vrm"] for d in truth["decoy_vehicles"]]
+    busiest = store.run_statement(
+        "MATCH (v:Vehicle {case_id: $c})-[r:READ_AT]->() WITH v, count(r) AS n ORDER BY n DESC, v.vrm "
+        "RETURN collect(v.vrm)[..3] AS vrms",
+        {"c": case_id},
+        write=False,
+    )[0]["vrms"]
+    for vrm in dict.fromkeys(vrms + busiest):
+        fast = run_analysis(store, case_id, "anpr-association", {"vrm": vrm})
+        with monkeypatch.context() as m:
+            m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
+            slow = run_analysis(store, case_id, "anpr-association", {"vrm": vrm})
+        assert fast.as_dict() == slow.as_dict() and fast.hash == slow.hash, vrm
+        ids = sorted({i for r in fast.rows for i in r["evidence"]})[:100]
+        found = store.run_statement(
+            "UNWIND $ids AS id OPTIONAL MATCH ()-[s:SEEN_AT {case_id: $c, event_id: id}]->() "
+            "OPTIONAL MATCH ()-[r:READ_AT {case_id: $c, event_id: id}]->() "
+            "RETURN id, collect(s.sources) + collect(r.sources) AS src",
+            {"c": case_id, "ids": ids},
+            write=False,
+        )
+        assert all(r["src"] and all(":" in x for xs in r["src"] for x in xs) for r in found), vrm
+    phone = truth["vehicle_phone_pairs"][0]["number"]
+    fast = run_analysis(store, case_id, "anpr-association", {"number": phone})
+    with monkeypatch.context() as m:
+        m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
+        slow = run_analysis(store, case_id, "anpr-association", {"number": phone})
+    assert fast.rows and fast.hash == slow.hash
+
+
 def test_windowed_question_reads_events(
     store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

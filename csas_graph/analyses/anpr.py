@@ -68,8 +68,11 @@ def sighting_counts(
 ) -> dict[str, int]:
     """Distinct sightings of each number at any of ``cells`` in [since, until] (the exposure).
 
-    Read from the PRESENCE summary (each number's sighting times per cell) when it is usable,
-    else counted over the cells' sightings; both give the same counts.
+    Read from the PRESENCE summary when it is usable, else counted over the cells' sightings;
+    both give the same counts. From the summary: sightings at the cells over the window's whole
+    hours (per-hour cumulative counts per number and cell), less the events seen at two of the
+    cells (per-hour counts per pair of cells), plus the few hours at each end of the window read
+    from the sightings themselves; no de-duplication over event ids (2 s -> 0.1 s at 1M rows).
     """
     if not keys or not cells:
         return {}

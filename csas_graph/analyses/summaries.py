@@ -10,6 +10,18 @@ a number's calls to itself (only so that distinct-counterpart degrees match the 
 An ``AnalysisSummary {case_id, name: 'contacts'}`` node records what it was built over: the
 case's complete source files, per-number CALLED degrees, the evidence cap and ``clean``.
 
+The presence summary
+--------------------
+``(n:Number)-[:PRESENCE {d, cum}]->(c:Cell)`` holds, per number and cell, the distinct hours
+(epoch hours) of its sightings there and the cumulative count up to each hour;
+``(n)-[:PRESENCE_PAIR {other, d, cum, band}]->(c)`` the same over the events that saw it at two
+cells (first and last sighting, at c the earlier), with ``band`` the most hours between the two.
+ANPR association's exposure (a candidate's distinct sightings at the cameras' cells over a
+window) is then sightings minus events counted twice, over whole hours, with the window's first
+and last ``band + 1`` hours read from the sightings (see
+``cypher/analyses/summary/presence_counts.cypher``). It is rebuilt for numbers whose SEEN_AT
+degree changed.
+
 The per-number digests
 ----------------------
 ``(:IdentitySummary {case_id, number, data})`` (attribution) and ``(:LifeSummary {case_id,
@@ -53,7 +65,8 @@ from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, EVIDENCE_CAP, rea
 from csas_graph.graph_store import GraphStore
 
 CONTACTS = "contacts"
-PRESENCE = "presence"
+#: the PRESENCE summary ("-hourly": per-hour cumulative counts and PRESENCE_PAIR edges; a new name rebuilds older cases)
+PRESENCE = "presence-hourly"
 IDENTITY = "identity"
 LIFE = "life"
 #: numbers whose whole identity history is read per query when building digests
@@ -139,8 +152,9 @@ def refresh_presence_summary(store: GraphStore, case_id: str, *, full: bool = Fa
     ------
     Per-number SEEN_AT degrees are compared with those recorded at the last refresh; every
     number whose degree changed (every number when ``full``, on the first build or after an
-    unclean one) has its PRESENCE edges rebuilt: per cell, its sightings' times and event ids in
-    time order. Sightings never change once written, so an unchanged degree is unchanged data.
+    unclean one) has its PRESENCE and PRESENCE_PAIR edges rebuilt (per-hour cumulative counts per
+    cell and per pair of cells). Sightings never change once written, so an unchanged degree is
+    unchanged data.
 
     Returns counts: ``numbers_rebuilt``.
     """
