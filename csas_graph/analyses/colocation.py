@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
+    EPOCH,
     AnalysisParams,
     CellIndex,
     KeyList,
@@ -176,7 +178,7 @@ class CoLocationParams(SupernodeParams):
     limit: int = Field(1000, ge=1, le=100_000, description="Most episodes listed.")
 
 
-def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> AnalysisResult:
+def co_location(store: GraphStore, case_id: str, p: CoLocationParams, *, vectorised: bool = True) -> AnalysisResult:
     """Meeting episodes: two numbers seen at the same cell, or cells within R metres, within ±Δt.
 
     Method
@@ -191,6 +193,10 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     meeting) and ``exclude_routine`` drops those. Episodes are ranked by strength, support, then start. For a
     set of targets every pair is examined; with one target (or ``with_anyone``) every number
     sighted near that target's sightings is.
+
+    Pairs among targets are joined in numpy: the targets' sightings in the window are fetched
+    once, grouped per cell, and each near cell pair is joined with ``searchsorted``. The rows are
+    those of the per-sighting sweep (``vectorised=False``, kept as the reference).
 
     Parameters
     ----------
@@ -212,6 +218,10 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
     tz = case_timezone(store, case_id)
     cells = CellIndex.load(store, case_id)
     targets = sorted(set(p.numbers))
+    pair_only = not (p.with_anyone or len(targets) == 1)
+    if pair_only and vectorised:
+        rows = _co_location_vectorised(store, case_id, p, targets, cells, tz)
+        return _co_location_result(case_id, p, rows, {}, len(targets) * (len(targets) - 1) // 2, tz)
     sightings = fetch_places(store, case_id, targets, since, until)
     excluded: dict[str, dict[str, Any]] = {}
     pairs: list[tuple[str, str]] = []
@@ -249,6 +259,12 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
             row["routine"] = any(x is not None and x >= p.routine_share for x in shares)
             if not (p.exclude_routine and row["routine"]):
                 rows.append(row)
+    return _co_location_result(case_id, p, rows, excluded, len(pairs), tz)
+
+
+def _co_location_result(
+    case_id: str, p: CoLocationParams, rows: list[dict[str, Any]], excluded: dict[str, Any], pairs: int, tz: Any
+) -> AnalysisResult:
     rows.sort(key=lambda r: (-r["strength"], -r["support"], r["start"], r["a"], r["b"]))
     return AnalysisResult(
         "co-location",
@@ -256,7 +272,7 @@ def co_location(store: GraphStore, case_id: str, p: CoLocationParams) -> Analysi
         p.model_dump(mode="json"),
         rows[: p.limit],
         excluded=excluded_list(excluded),
-        extra={"episodes_found": len(rows), "pairs_examined": len(pairs), "timezone": str(tz)},
+        extra={"episodes_found": len(rows), "pairs_examined": pairs, "timezone": str(tz)},
     )
 
 
@@ -298,6 +314,155 @@ def _sightings_near(
                 continue
             found[r["number"]][(r["event_id"], r["cell"])] = r
     return {n: sorted(by_id.values(), key=lambda s: (s["t"], s["event_id"])) for n, by_id in found.items()}
+
+
+# ------------------------------------------------------------------ co-location of target pairs, vectorised
+class _PlaceArrays:
+    """Every target's in-window sightings per cell as sorted time arrays (microseconds), for numpy joins.
+
+    Each sighting gets a global index ``g``; ``event_id[g]`` and ``cell[g]`` describe it.
+    """
+
+    def __init__(self, row: dict[str, Any] | None):
+        self.by_number: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = defaultdict(dict)
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.event_id: list[str] = []
+        self.cell: list[str] = []
+        if not row:
+            return
+        for number, cell, ids, t in zip(row["number"], row["cell"], row["event_id"], row["t"], strict=True):
+            base = len(self.event_id)
+            self.event_id.extend(ids)
+            self.cell.extend([cell] * len(ids))
+            times = np.asarray(t, dtype=np.int64) * 1000
+            order = np.argsort(times, kind="stable")
+            self.by_number[number][cell] = (times[order], order + base)
+            self.counts[number][cell] = len(ids)
+
+
+def _pair_hits(
+    a: dict[str, tuple[np.ndarray, np.ndarray]],
+    b: dict[str, tuple[np.ndarray, np.ndarray]],
+    cells: CellIndex,
+    radius_m: float,
+    delta_us: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (a sighting, b sighting) within ``delta_us`` at cells within ``radius_m`` (as :func:`find_hits`).
+
+    Returns parallel arrays: start, end (µs) and the two sightings' global indexes. One
+    ``searchsorted`` pair per near cell pair replaces the per-sighting sweep.
+    """
+    starts, ends, gas, gbs = [], [], [], []
+    for ca, (ta, ga) in a.items():
+        for cb in cells.near_cell(ca, radius_m):
+            hit = b.get(cb)
+            if hit is None:
+                continue
+            tb, gb = hit
+            lo = np.searchsorted(tb, ta - delta_us, side="left")
+            hi = np.searchsorted(tb, ta + delta_us, side="right")
+            n = hi - lo
+            total = int(n.sum())
+            if not total:
+                continue
+            ia = np.repeat(np.arange(len(ta)), n)
+            ib = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(total)
+            t_a, t_b = ta[ia], tb[ib]
+            starts.append(np.minimum(t_a, t_b))
+            ends.append(np.maximum(t_a, t_b))
+            gas.append(ga[ia])
+            gbs.append(gb[ib])
+    if not starts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    return np.concatenate(starts), np.concatenate(ends), np.concatenate(gas), np.concatenate(gbs)
+
+
+def _episode_bounds(start: np.ndarray, end: np.ndarray, gap_us: int) -> list[np.ndarray]:
+    """Hit indexes per episode (as :func:`merge_episodes`: a hit joins while it starts ≤ gap after the running end)."""
+    order = np.argsort(start, kind="stable")
+    s, e = start[order], end[order]
+    running_end = np.maximum.accumulate(e)
+    new = np.flatnonzero(s[1:] > running_end[:-1] + gap_us) + 1
+    return np.split(order, new)
+
+
+def _co_location_vectorised(
+    store: GraphStore,
+    case_id: str,
+    p: CoLocationParams,
+    targets: list[str],
+    cells: CellIndex,
+    tz: Any,
+) -> list[dict[str, Any]]:
+    """Episode rows for every pair of ``targets``: the rows :func:`find_hits` and friends give, joined in numpy.
+
+    The targets' sightings are fetched once, grouped per cell on the server; each near cell
+    pair is joined with ``searchsorted`` and episodes split where a hit starts more than the gap
+    after the running end. Pairs never near each other are skipped before any join.
+    """
+    since, until = p.window()
+    delta_us = _td_us(timedelta(minutes=p.window_minutes))
+    gap_us = _td_us(timedelta(minutes=p.gap_minutes))
+    raw = read_fast(
+        store, "analyses/colocation_places_by_cell", case_id=case_id, keys=targets, since=since, until=until
+    )
+    pt = _PlaceArrays(raw[0] if raw else None)
+    found: list[tuple[str, str, list[np.ndarray], np.ndarray, np.ndarray]] = []
+    reach: dict[str, set[str]] = {}
+    for a, b in combinations(targets, 2):
+        pa, pb = pt.by_number.get(a), pt.by_number.get(b)
+        if not pa or not pb:
+            continue
+        if a not in reach:
+            reach[a] = {c for cell in pa for c in cells.near_cell(cell, p.radius_m)}
+        if reach[a].isdisjoint(pb):
+            continue  # never near each other: no need to look at times
+        start, end, ga, gb = _pair_hits(pa, pb, cells, p.radius_m, delta_us)
+        if not len(start):
+            continue
+        found.append((a, b, _episode_bounds(start, end, gap_us), np.stack([start, end]), np.stack([ga, gb])))
+    event_ids, cell_of = pt.event_id, pt.cell
+    rows = []
+    for a, b, episodes, times, sides in found:
+        for idx in episodes:
+            ga, gb = np.unique(sides[0][idx]).tolist(), np.unique(sides[1][idx]).tolist()
+            a_events = {event_ids[g] for g in ga}
+            b_events = {event_ids[g] for g in gb}
+            if min(len(a_events), len(b_events)) < p.min_strength:
+                continue
+            pairs = set(zip(sides[0][idx].tolist(), sides[1][idx].tolist(), strict=True))
+            cell_pairs = {(cell_of[x], cell_of[y]) for x, y in pairs}
+            first = EPOCH + timedelta(microseconds=int(times[0][idx].min()))
+            last = EPOCH + timedelta(microseconds=int(times[1][idx].max()))
+            distances = [cells.distance_m(x, y) for x, y in cell_pairs]
+            row = {
+                "a": a,
+                "b": b,
+                "start": iso(first),
+                "end": iso(last),
+                "start_local": iso_local(first, tz),
+                "duration_s": int((last - first).total_seconds()),
+                "cells": sorted({c for cp in cell_pairs for c in cp}),
+                "same_cell": any(x == y for x, y in cell_pairs),
+                "max_distance_m": round(max((d for d in distances if d is not None), default=0.0), 1),
+                "a_events": len(a_events),
+                "b_events": len(b_events),
+                "support": len(a_events | b_events),
+                "strength": min(len(a_events), len(b_events)),
+                **evidence(a_events | b_events),
+            }
+            place = {c for cell in row["cells"] for c in cells.near_cell(cell, p.radius_m)}
+            shares = [_share(pt.counts.get(n), place) for n in (a, b)]
+            row["place_share_a"], row["place_share_b"] = shares
+            row["routine"] = any(x is not None and x >= p.routine_share for x in shares)
+            if not (p.exclude_routine and row["routine"]):
+                rows.append(row)
+    return rows
+
+
+def _td_us(value: timedelta) -> int:
+    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
 
 
 # ----------------------------------------------------------------------------- tower dump
