@@ -180,10 +180,12 @@ def _phones_for_vehicle(
     near: dict[str, list[str]] = {
         cam: cells.near_point(*cameras[cam], p.radius_m) for cam in {r["camera"] for r in reads} if cam in cameras
     }
-    probes: list[Row] = []
-    for cam, cell_keys in sorted(near.items()):
-        for a, b in _merged_windows([r["t"] for r in reads if r["camera"] == cam], delta):
-            probes.append({"probe": len(probes), "cells": cell_keys, "since": a, "until": b})
+    all_cells = sorted({c for cs in near.values() for c in cs})
+    # one time-index scan per stretch of reads at any camera, for the cells near any of them: the windows of a
+    # trip's cameras overlap, and per-camera probes read the same sightings again; each read's own cells are
+    # checked below, so the extra sightings change nothing
+    stretches = _merged_windows([r["t"] for r in reads if near.get(r["camera"])], delta)
+    probes = [{"probe": i, "cells": all_cells, "since": a, "until": b} for i, (a, b) in enumerate(stretches)]
     sightings = _read_chunks(store, "analyses/sightings_at_cells", case_id, probes)
     by_phone: dict[str, list[Row]] = defaultdict(list)
     for s in sightings:
@@ -203,7 +205,6 @@ def _phones_for_vehicle(
                 matched_sightings.update(s["event_id"] for s in hit)
         if len(matched_reads) >= p.min_support:
             candidates[phone] = {"reads": matched_reads, "sightings": matched_sightings}
-    all_cells = sorted({c for cs in near.values() for c in cs})
     span = (max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
     exposure = sighting_counts(store, case_id, sorted(candidates), all_cells, span[0], span[1])
     read_by_id = {r["event_id"]: r for r in reads}

@@ -16,12 +16,16 @@ CALL (n) {
   WHERE c.key IN $cells AND q.other IN $cells
   RETURN collect(q) AS pairs, coalesce(max(q.band), 0) AS band
 }
-WITH n, pairs, lo_hour + band + 1 AS m0, hi_hour - band - 1 AS m1
-CALL (n, m0, m1) {
+WITH n, pairs, lo_hour, hi_hour, lo_hour + band + 1 AS m0, hi_hour - band - 1 AS m1
+CALL (n, m0, m1, lo_hour, hi_hour) {
   MATCH (n)-[p:PRESENCE]->(c:Cell)
   WHERE c.key IN $cells
-  WITH p.d AS d, p.cum AS cum, m0, m1
-  RETURN sum(CASE WHEN m0 > m1 THEN 0 ELSE [ab IN [[reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] < m0 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] <= m1 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0]]] | CASE WHEN ab[1] > 0 THEN cum[ab[1] - 1] ELSE 0 END - CASE WHEN ab[0] > 0 THEN cum[ab[0] - 1] ELSE 0 END][0] END) AS seen_mid
+  WITH p.d AS d, p.cum AS cum, m0, m1, lo_hour, hi_hour
+  RETURN sum(CASE WHEN m0 > m1 THEN 0 ELSE [ab IN [[reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] < m0 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] <= m1 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0]]] | CASE WHEN ab[1] > 0 THEN cum[ab[1] - 1] ELSE 0 END - CASE WHEN ab[0] > 0 THEN cum[ab[0] - 1] ELSE 0 END][0] END) AS seen_mid,
+         // sightings in the hours outside the whole ones: none means nothing to read at the ends
+         sum([ab IN [[reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] < lo_hour THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] < m0 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] <= m1 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] <= hi_hour THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0]]] |
+              CASE WHEN m0 > m1 THEN CASE WHEN ab[3] > 0 THEN cum[ab[3] - 1] ELSE 0 END - CASE WHEN ab[0] > 0 THEN cum[ab[0] - 1] ELSE 0 END
+                   ELSE CASE WHEN ab[1] > 0 THEN cum[ab[1] - 1] ELSE 0 END - CASE WHEN ab[0] > 0 THEN cum[ab[0] - 1] ELSE 0 END + CASE WHEN ab[3] > 0 THEN cum[ab[3] - 1] ELSE 0 END - CASE WHEN ab[2] > 0 THEN cum[ab[2] - 1] ELSE 0 END END][0]) AS at_ends_hours
 }
 CALL (pairs, m0, m1) {
   UNWIND pairs AS q
@@ -29,7 +33,8 @@ CALL (pairs, m0, m1) {
   RETURN sum(CASE WHEN m0 > m1 THEN 0 ELSE [ab IN [[reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] < m0 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0], reduce(r = [0, size(d)], _ IN range(1, 31) | CASE WHEN r[0] >= r[1] THEN r WHEN d[(r[0] + r[1]) / 2] <= m1 THEN [(r[0] + r[1]) / 2 + 1, r[1]] ELSE [r[0], (r[0] + r[1]) / 2] END)[0]]] | CASE WHEN ab[1] > 0 THEN cum[ab[1] - 1] ELSE 0 END - CASE WHEN ab[0] > 0 THEN cum[ab[0] - 1] ELSE 0 END][0] END) AS twice_mid
 }
 WITH n, seen_mid - twice_mid AS mid,
-     CASE WHEN m0 > m1 THEN [[$since_ms, $until_ms]]
+     CASE WHEN at_ends_hours = 0 THEN []
+          WHEN m0 > m1 THEN [[$since_ms, $until_ms]]
           ELSE [[$since_ms, m0 * 3600000 - 1], [(m1 + 1) * 3600000, $until_ms]] END AS ends
 CALL (n, ends) {
   UNWIND ends AS w
