@@ -30,55 +30,10 @@ import pandas as pd
 from bench.common import open_store
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-DESIGN = """What made the difference:
-
-- **A precomputed contact summary** (`csas_graph/analyses/summaries.py`): `CONTACT` edges between
-  numbers aggregate every CALLED event of the pair (counts per kind, direction, duration,
-  first/last, the first 50 event ids), refreshed by a `POST_IMPORT_HOOKS` hook for the pairs a new
-  file touched and refused on use unless built over exactly the case's complete files. Contacts
-  (whole case, every type) and its supernode screen read these edges instead of every event; the
-  answers are identical (asserted by `tests/test_analyses_summaries.py`).
-- **A precomputed presence summary**: `PRESENCE` edges from a number to each cell it was seen at
-  carry its sightings' times and event ids there (sorted lists), rebuilt by the same hook for
-  numbers whose sightings changed. ANPR association's exposure count (a candidate phone's
-  sightings at the cameras' cells over the reads' span) reads these lists instead of expanding
-  every sighting at the busy cells.
-
-- **Per-number digests for attribution and pattern of life** (same module, same hook, same
-  freshness check). A profile showed where the 680 / 517 ms went: about 280 ms reading 50k identity
-  events (52k sightings and 26k calls for pattern of life) out of the graph, the rest in Python
-  building rows over them, so no plan fix could reach 100 ms. `IdentitySummary` keeps a number's own
-  handset/SIM rows as built from its events, its (handset, SIM) periods with first/last event ids and
-  its per-IMEI id sets; `LifeSummary` keeps per cell × local hour the sightings, local days and
-  evidence ids (first 50 plus the events seen in several hours, so totals stay exact), and the day and
-  dormant (≥ 1 h) rows, with the time zone it was built in (refused in any other). One JSON
-  property per number is read instead of the history; rows and result hashes are identical to the
-  event-level answers (asserted by `tests/test_analyses_summaries.py`, and `answers equal` here).
-  Building them from scratch on the 1M case: 58 s (identity) and 30 s (life) for 495 numbers.
-
-- **Plans that expand from the number.** With the far end labelled (`(n)-[s:SEEN_AT]->(c:Cell)`)
-  the planner crossed the number with every cell and ran `Expand(Into)` from each cell, touching
-  every sighting of the case: 2.4 s for one pair's 30-day co-location at 1M rows. Sightings and
-  identity events are now expanded from the number (checked with `EXPLAIN` on every query).
-- **A (case_id, party, t) relationship index.** `SEEN_AT.party` is the key of the number seen, so a
-  number's sightings in a window are one range seek instead of an expansion of its whole history
-  (migration `0061`): what co-location and timelines read.
-- **Columnar results.** Queries `collect` each column into a list and return one row (times as
-  epoch milliseconds): the Python driver decodes one row of lists about 10x faster than as many
-  records (sightings of one number: 1,030 ms as records with temporal values, 110 ms as lists,
-  under the same load), and records are turned into dicts without `Record.data()`'s recursive walk.
-- **Time-index probes.** "Who was at these cells within ±Δt of each read" seeks the `SEEN_AT.t`
-  (`READ_AT.t`) range index per window (`USING INDEX`) instead of expanding a busy cell's
-  sightings: 8.8k instead of 392k db hits for one vehicle's 72 reads.
-- **Fewer round trips.** The case's time zone is remembered per process; cells are fetched in
-  one columnar row; per-number queries seek the `(case_id, key)` constraint index.
-- **Pair joins in memory.** All-pairs co-location pulls the targets' sightings once and joins
-  pairs through a per-number cell index (bisect on time), skipping pairs that never share a place.
-
-Co-location is answered from the events through the indexes above: a co-location edge would
-have to be rebuilt for every pair touched by each new file. Attribution and pattern of life use
-the digests only for the whole-case question (a window reads the events).
-"""
+#: heading of the hand-written reading under the table; ``--write-docs`` keeps whatever follows it
+READING = "What made the difference:"
+#: used only when docs/benchmarks.md has no reading yet (the reading is edited there, by hand)
+FIRST_READING = READING + "\n\n- (write what the figures show and why, here in docs/benchmarks.md)\n"
 EARTH_M = 6_371_008.8
 
 
@@ -484,10 +439,11 @@ def write_docs(args: Any, header: str, lines: list[str], frames: dict[str, pd.Da
         f"{len(frames['sightings'])} sightings, {len(frames['reads'])} ANPR reads) in the local Neo4j 5.26 "
         f"(1 GB heap, 512 MB page cache), 2 shared cores, {load}. Latency per call after one warm-up; the pandas peer "
         "answers the same question over the same cleaned events held in DataFrames (extraction not timed).\n\n"
-        f"{header}\n" + "\n".join(lines) + "\n\n" + DESIGN
+        f"{header}\n" + "\n".join(lines) + "\n\n"
     )
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
     start = text.find("## analyses")
+    section += _kept_reading(text, start)
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + ("\n" + text[end + 1 :] if end >= 0 else "")
@@ -495,6 +451,16 @@ def write_docs(args: Any, header: str, lines: list[str], frames: dict[str, pd.Da
         text = text.rstrip("\n") + "\n\n" + section
     DOCS.write_text(text)
     print(f"wrote {DOCS}")
+
+
+def _kept_reading(text: str, start: int) -> str:
+    """The hand-written reading of the current ``## analyses`` section (new figures, same analysis)."""
+    if start < 0:
+        return FIRST_READING
+    end = text.find("\n## ", start + 1)
+    current = text[start : end if end >= 0 else len(text)]
+    at = current.find(READING)
+    return current[at:].rstrip("\n") + "\n" if at >= 0 else FIRST_READING
 
 
 if __name__ == "__main__":
