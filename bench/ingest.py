@@ -37,6 +37,8 @@ from typing import Any
 
 import psutil
 
+from csas_graph.importer import CALL_FIELDS, SIGHTING_FIELDS
+
 #: LOAD CSV reads an empty field as null, and a null property is not stored, as in the importer
 PEER_QUERY = """
 LOAD CSV WITH HEADERS FROM $url AS r
@@ -73,31 +75,9 @@ CALL (r) {
   }
 } IN TRANSACTIONS OF $batch ROWS
 """
-#: every property the importer writes on a CALLED or SEEN_AT edge (times as epoch millis)
-PEER_PROPS = [
-    "event_id",
-    "type",
-    "start",
-    "end",
-    "t",
-    "duration_s",
-    "direction",
-    "target",
-    "first_cell",
-    "last_cell",
-    "imei",
-    "imsi",
-    "start_raw",
-    "tz_source",
-    "time_basis",
-    "charging_id",
-    "flags",
-    "sources",
-    "src_sha256",
-    "src_row",
-    "role",
-    "party",
-]
+#: every property the importer writes on a CALLED or SEEN_AT edge (times as epoch millis), taken
+#: from the importer's own row layouts so the peer cannot fall out of step with what it writes
+PEER_PROPS = list(dict.fromkeys(["event_id", "role", "party", *CALL_FIELDS, *SIGHTING_FIELDS]))
 PEER_COLUMNS = ["rel", "from_key", "to_key", *PEER_PROPS]
 EXPORT_QUERY = """
 MATCH (a)-[r:CALLED|SEEN_AT]->(b) WHERE r.case_id = $case_id

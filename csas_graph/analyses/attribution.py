@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -262,17 +262,7 @@ def attribution(store: GraphStore, case_id: str, p: AttributionParams) -> Analys
     for h in handsets:
         if len(h["sims"]) >= p.min_sims and not h["placeholder"] and not is_placeholder_imei(h["imei"]):
             ids = [e["event_id"] for n in h["numbers"] for e in ident["seq"].get(n, []) if e["imei"] == h["imei"]]
-            rows.append(
-                {
-                    "kind": "handset_multi_sim",
-                    "number": p.number,
-                    "imei": h["imei"],
-                    "sims": h["sims"],
-                    "numbers": h["numbers"],
-                    "events": len(set(ids)),
-                    **evidence(ids),
-                }
-            )
+            rows.append(_multi_sim_row(p.number, h, ids))
     _sort_rows(rows)
     return AnalysisResult("attribution", case_id, p.model_dump(mode="json"), rows)
 
@@ -396,17 +386,7 @@ def _attribution_from_digests(
     for h in handsets:
         if len(h["sims"]) >= p.min_sims and not h["placeholder"] and not is_placeholder_imei(h["imei"]):
             ids = {i for n in h["numbers"] for i in digests.get(n, {}).get("imei_ids", {}).get(h["imei"], [])}
-            rows.append(
-                {
-                    "kind": "handset_multi_sim",
-                    "number": p.number,
-                    "imei": h["imei"],
-                    "sims": h["sims"],
-                    "numbers": h["numbers"],
-                    "events": len(ids),
-                    **evidence(ids),
-                }
-            )
+            rows.append(_multi_sim_row(p.number, h, ids))
     _sort_rows(rows)
     return AnalysisResult("attribution", case_id, p.model_dump(mode="json"), rows)
 
@@ -539,3 +519,17 @@ def _attach_evidence(
         for c in r["shared"]:
             ids |= by_pair.get((r["number"], c), set()) | by_pair.get((r["successor"], c), set())
         r.update(evidence(ids))
+
+
+def _multi_sim_row(number: str | None, handset: dict[str, Any], ids: Iterable[str]) -> Row:
+    """A ``handset_multi_sim`` row: one handset seen with several SIMs, and the events that show it."""
+    ids = list(ids)
+    return {
+        "kind": "handset_multi_sim",
+        "number": number,
+        "imei": handset["imei"],
+        "sims": handset["sims"],
+        "numbers": handset["numbers"],
+        "events": len(set(ids)),
+        **evidence(ids),
+    }
