@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -25,7 +26,7 @@ from api.jobs import ImportJobs
 from api.metrics import Metrics
 from csas_graph import auth, cases
 from csas_graph.analyses.base import canonical_json
-from csas_graph.audit import record_audit
+from csas_graph.audit import Ticket, record_audit, send_audit
 from csas_graph.auth import Principal
 from csas_graph.cases import CASE_ID, Case
 from csas_graph.cases import _from_row as case_from_row
@@ -40,22 +41,22 @@ bearer = HTTPBearer(
 )
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     store: GraphStore = request.app.state.store
     return store
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_jobs(request: Request) -> ImportJobs:
+async def get_jobs(request: Request) -> ImportJobs:
     jobs: ImportJobs = request.app.state.jobs
     return jobs
 
@@ -108,26 +109,38 @@ class AuditContext:
         *,
         result_count: int | None = None,
         result_hash: str | None = None,
-    ) -> dict[str, Any]:
+        wait: bool = False,
+    ) -> None:
+        """Write the record; the answer to the request is held until it is committed.
+
+        During a request the record is handed to the writer and this returns at once: the
+        request's answer is prepared meanwhile and :class:`api.middleware.RequestContext` releases
+        it only once every record of the request is committed (or turns it into a 503). Outside a
+        request (a background import) or with ``wait``, this returns once the record is committed.
+        """
+        state = self.request.state
+        pending: list[Ticket] | None = getattr(state, "audit_pending", None)
+        record: dict[str, Any] = {
+            "user": self.principal.username,
+            "action": action,
+            "case_id": case_id,
+            "params": params or {},
+            "result_count": result_count,
+            "result_hash": result_hash,
+            "client": self.request.client.host if self.request.client else None,
+            "request_id": getattr(state, "request_id", None),
+        }
         start = time.perf_counter()
         try:
-            return record_audit(
-                self.store,
-                user=self.principal.username,
-                action=action,
-                case_id=case_id,
-                params=params or {},
-                result_count=result_count,
-                result_hash=result_hash,
-                client=self.request.client.host if self.request.client else None,
-                request_id=getattr(self.request.state, "request_id", None),
-            )
+            if wait or pending is None:
+                record_audit(self.store, **record)
+            else:
+                pending.append(send_audit(self.store, **record))
         finally:
-            state = self.request.state
             state.audit_seconds = getattr(state, "audit_seconds", 0.0) + time.perf_counter() - start
 
 
-def get_auditor(request: Request, store: StoreDep, principal: CurrentUser) -> AuditContext:
+async def get_auditor(request: Request, store: StoreDep, principal: CurrentUser) -> AuditContext:
     return AuditContext(store, principal, request)
 
 
@@ -136,30 +149,52 @@ Auditor = Annotated[AuditContext, Depends(get_auditor)]
 CaseIdPath = Annotated[str, Path(pattern=CASE_ID.pattern, max_length=64, description="The case reference.")]
 
 
-def case_access(request: Request, case_id: CaseIdPath, store: StoreDep, principal: CurrentUser, audit: Auditor) -> Case:
+async def case_access(
+    request: Request, case_id: CaseIdPath, store: StoreDep, principal: CurrentUser, audit: Auditor
+) -> Case:
     """The case, if the caller belongs to its team; otherwise 404 (audited as ``case.denied``).
 
     With an API token, :func:`current_user` has already read the case (and its data state) in the
-    same query as the token; with a JWT it is read here.
+    same query as the token, so the usual case needs no hop to a worker thread; with a JWT, or for
+    a denial (audited), :func:`check_case_access` does the work in one.
     """
     lookup = getattr(request.state, "case_lookup", None)
-    case: Case | None
     if lookup is not None and lookup[0] == case_id:
-        row, sources = lookup[1], lookup[2]
-        case = case_from_row(row) if row is not None else None
-    else:
+        case = _member_case(lookup, principal)
+        if case is not None:
+            request.state.case_state = state_key(lookup[1], lookup[2])
+            return case
+    return await run_in_threadpool(check_case_access, request, case_id, store, principal, audit)
+
+
+def check_case_access(
+    request: Request, case_id: str, store: GraphStore, principal: Principal, audit: AuditContext
+) -> Case:
+    """:func:`case_access` for callers in a worker thread."""
+    lookup = getattr(request.state, "case_lookup", None)
+    if lookup is None or lookup[0] != case_id:
         rows = store.read(cypher.load("api/case_state"), case_id=case_id)
-        row, sources = (rows[0]["case"], list(rows[0]["sources"] or [])) if rows else (None, [])
-        case = case_from_row(row) if row is not None else None
-        request.state.case_lookup = (case_id, row, sources)
-    if case is None or not principal.member_of(case.team):
+        lookup = (case_id, rows[0]["case"], list(rows[0]["sources"] or [])) if rows else (case_id, None, [])
+        request.state.case_lookup = lookup
+    case = _member_case(lookup, principal)
+    if case is None:
         audit("case.denied", case_id)
         raise NotFound(f"no case {case_id}", case_id=case_id)
-    request.state.case_state = state_key(row, sources)
+    request.state.case_state = state_key(lookup[1], lookup[2])
     return case
 
 
+def _member_case(lookup: tuple[str, dict[str, Any] | None, list[dict[str, Any]]], principal: Principal) -> Case | None:
+    case = case_from_row(lookup[1]) if lookup[1] is not None else None
+    return case if case is not None and principal.member_of(case.team) else None
+
+
 CaseAccess = Annotated[Case, Depends(case_access)]
+
+
+def _case_lookup(store: GraphStore, case_id: str) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]]]:
+    rows = store.read(cypher.load("api/case_state"), case_id=case_id)
+    return (case_id, rows[0]["case"], list(rows[0]["sources"] or [])) if rows else (case_id, None, [])
 
 
 def case_summary(request: Request, store: GraphStore, case: Case) -> dict[str, Any]:
@@ -172,7 +207,7 @@ def case_summary(request: Request, store: GraphStore, case: Case) -> dict[str, A
     return {**case.as_dict(), "files": len(sources), "rows_read": rows_read}
 
 
-def case_data_state(request: Request, case: CaseAccess) -> str | None:
+async def case_data_state(request: Request, case: CaseAccess) -> str | None:
     """The result cache's data-state key of the accessed case (``None``: do not cache)."""
     state: str | None = getattr(request.state, "case_state", None)
     return state
@@ -181,7 +216,7 @@ def case_data_state(request: Request, case: CaseAccess) -> str | None:
 CaseState = Annotated[str | None, Depends(case_data_state)]
 
 
-def get_result_cache(request: Request) -> ResultCache:
+async def get_result_cache(request: Request) -> ResultCache:
     cache: ResultCache = request.app.state.result_cache
     return cache
 
@@ -195,7 +230,7 @@ def require_modify(principal: Principal, what: str) -> None:
         raise PermissionDenied(f"viewers cannot {what}", role=principal.role)
 
 
-def require_admin(principal: CurrentUser) -> Principal:
+async def require_admin(principal: CurrentUser) -> Principal:
     if not principal.is_admin:
         raise PermissionDenied("only admins can do this", role=principal.role)
     return principal

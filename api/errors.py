@@ -10,21 +10,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from csas_graph.audit import AuditUnavailable
 from csas_graph.errors import CsasError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("csas.api")
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: object) -> JSONResponse:
-    body = {
+def problem_body(status: int, title: str, detail: str, path: str, request_id: str | None) -> dict[str, Any]:
+    """The RFC 9457 members every problem answer carries."""
+    return {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": str(request.url.path),
-        "request_id": getattr(request.state, "request_id", None),
+        "instance": path,
+        "request_id": request_id,
     }
+
+
+def problem(status: int, title: str, detail: str, request: Request, **extra: object) -> JSONResponse:
+    body = problem_body(status, title, detail, str(request.url.path), getattr(request.state, "request_id", None))
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -62,7 +68,13 @@ def install(app: FastAPI) -> None:
         return problem(500, "Internal error", "the server failed to handle this request", request)
 
 
+#: what a client is told when its request could not be audited (so it was not answered)
+AUDIT_FAILED = "the audit trail could not record this request, so it was not answered; try again later"
+
+
 def _public_detail(err: CsasError) -> str:
+    if isinstance(err, AuditUnavailable):
+        return AUDIT_FAILED
     if err.http_status == 503:
         return "the graph database is unavailable; try again later"
     return "the server failed to handle this request"

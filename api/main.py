@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from api.metrics import Metrics
 from api.middleware import RequestContext, configure_logging
 from api.routers import admin, analyses, audit, cases, charts, entities, exports, health, imports, ui
 from csas_graph import __version__
+from csas_graph.audit import route_records
+from csas_graph.audit_writer import SOCKET_ENV, RemoteWriter
 from csas_graph.graph_store import GraphStore
 from csas_graph.migrations import migrate
 from csas_graph.result_cache import ResultCache
@@ -30,9 +33,17 @@ hash-chained audit trail before it is answered. Authenticate with `Authorization
 """
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings and store."""
+def create_app(
+    settings: Settings | None = None, store: GraphStore | None = None, audit_socket: str | None = None
+) -> FastAPI:
+    """Build the app; tests pass their own settings and store.
+
+    Audit records go to the dedicated writer process listening on ``audit_socket`` (by default the
+    one ``csas serve`` started and named in ``CSAS_AUDIT_SOCKET``); without one, they are written
+    from this process (:mod:`csas_graph.audit`'s group writer).
+    """
     settings = settings or get_settings()
+    audit_socket = audit_socket or os.environ.get(SOCKET_ENV)
     configure_logging()
 
     @asynccontextmanager
@@ -43,10 +54,16 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         own = store is None
         app.state.store = store or GraphStore.connect(settings)
         migrate(app.state.store)
+        remote = RemoteWriter(audit_socket) if audit_socket else None
+        if remote is not None:
+            route_records(app.state.store, remote)
         try:
             yield
         finally:
             app.state.jobs.shutdown()
+            if remote is not None:
+                route_records(app.state.store, None)
+                remote.close()
             if own:
                 app.state.store.close()
 

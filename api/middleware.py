@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -13,8 +14,9 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import AUDIT_FAILED, PROBLEM, problem_body
 from api.metrics import Metrics
-from csas_graph.audit import REQUEST_ID
+from csas_graph.audit import REQUEST_ID, AuditUnavailable, Ticket
 
 access_log = logging.getLogger("csas.api.access")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -61,22 +63,36 @@ class RequestContext:
             return
         request_id = _request_id(scope)
         state = scope.setdefault("state", {})
-        state.update(request_id=request_id, audit_seconds=0.0, username="anonymous")
+        state.update(request_id=request_id, audit_seconds=0.0, username="anonymous", audit_pending=[])
         status = 500
+        replaced = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, replaced
+            if replaced:
+                return  # the app's answer was withheld: its audit record was not written
             if message["type"] == "http.response.start":
+                failed = await _audit_committed(state) is not None
+                if failed:
+                    message, body = _audit_failed(scope, request_id)
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers.append("X-Request-ID", request_id)
                 headers.append("Server-Timing", _server_timing(state, time.perf_counter() - start))
+                if failed:
+                    await send(message)
+                    await send(body)
+                    replaced = True
+                    return
             await send(message)
 
         token = REQUEST_ID.set(request_id)
         start = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            await _audit_committed(state)  # nothing goes out before the request's records commit
+            raise
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
@@ -104,6 +120,50 @@ class RequestContext:
                 },
             )
             REQUEST_ID.reset(token)
+
+
+async def _audit_committed(state: dict[str, Any]) -> AuditUnavailable | None:
+    """Wait until every audit record of the request is committed; the error if one was not.
+
+    Afterwards the request's records are written synchronously (none is pending any more).
+    """
+    tickets: list[Ticket] = state.get("audit_pending") or []
+    state["audit_pending"] = None
+    if not tickets:
+        return None
+    start = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    failure: AuditUnavailable | None = None
+    for ticket in tickets:
+        if not ticket.done.is_set():
+            arrived = loop.create_future()
+            ticket.on_done(lambda f=arrived: loop.call_soon_threadsafe(_settle, f))
+            try:
+                await asyncio.wait_for(arrived, ticket.timeout_s)
+            except TimeoutError:
+                failure = AuditUnavailable(f"the audit writer did not answer within {ticket.timeout_s:.0f} s")
+                continue
+        try:
+            ticket.result()
+        except AuditUnavailable as err:
+            failure = err
+    state["audit_seconds"] = float(state.get("audit_seconds") or 0.0) + time.perf_counter() - start
+    if failure is not None:
+        access_log.error("audit record not written: %s", failure, extra={"request_id": state.get("request_id")})
+    return failure
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _audit_failed(scope: Scope, request_id: str) -> tuple[Message, Message]:
+    """A 503 problem answer in place of one whose audit record could not be written."""
+    body = json.dumps(problem_body(503, "Service unavailable", AUDIT_FAILED, scope["path"], request_id)).encode()
+    headers = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]
+    start: Message = {"type": "http.response.start", "status": 503, "headers": headers}
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
 
 
 def _server_timing(state: dict[str, Any], elapsed: float) -> str:

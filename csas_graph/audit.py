@@ -37,7 +37,7 @@ from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 import cypher
 from csas_graph.analyses.base import canonical_json
@@ -102,18 +102,20 @@ def _now() -> str:
 
 
 # ---------------------------------------------------------------------------------- writing
-def record_audit(
-    store: GraphStore,
-    *,
-    user: str,
-    action: str,
-    case_id: str | None,
-    params: dict[str, Any],
-    result_count: int | None,
-    result_hash: str | None,
-    client: str | None,
-    request_id: str | None = None,
-) -> dict[str, Any]:
+class AuditFields(TypedDict):
+    """What the caller says about one use: who, what, which case, with what, and what came back."""
+
+    user: str
+    action: str
+    case_id: str | None
+    params: dict[str, Any]
+    result_count: int | None
+    result_hash: str | None
+    client: str | None
+    request_id: NotRequired[str | None]
+
+
+def record_audit(store: GraphStore, **fields: Unpack[AuditFields]) -> dict[str, Any]:
     """Append one audit record and return it (with ``seq`` and ``hash``) once it is committed.
 
     Raises
@@ -121,19 +123,82 @@ def record_audit(
     GraphUnavailable
         The record could not be written; the caller must fail its request.
     """
-    if not user or not action:
-        raise InvalidInput("an audit record needs a user and an action", field="user" if not user else "action")
-    entry = {
-        "user": user,
-        "action": action,
-        "case_id": case_id,
-        "params": canonical_json(params or {}),
-        "result_count": result_count,
-        "result_hash": result_hash,
-        "client": client,
+    return _writer(store).submit(_entry(fields))
+
+
+def send_audit(store: GraphStore, **fields: Unpack[AuditFields]) -> Ticket:
+    """Hand one record to the writer and return at once; ``ticket.result()`` waits for its commit.
+
+    With the dedicated writer process (``csas serve``) the caller can prepare its answer while the
+    record commits, and must not release the answer before ``result()`` returned. With the
+    in-process writer the record is committed before this returns.
+    """
+    writer = _writer(store)
+    send = getattr(writer, "send", None)
+    if send is not None:
+        ticket: Ticket = send(_entry(fields))
+        return ticket
+    return Ticket.settled(writer.submit(_entry(fields)))
+
+
+def _entry(fields: AuditFields) -> dict[str, Any]:
+    if not fields["user"] or not fields["action"]:
+        raise InvalidInput("an audit record needs a user and an action", field="action" if fields["user"] else "user")
+    request_id = fields.get("request_id")
+    return {
+        **fields,
+        "params": canonical_json(fields["params"] or {}),
         "request_id": request_id if request_id is not None else REQUEST_ID.get(),
     }
-    return _writer(store).submit(entry)
+
+
+class AuditUnavailable(GraphUnavailable):
+    """The audit writer could not take, commit or confirm a record: the request must fail (503)."""
+
+
+class Ticket:
+    """An entry handed to the writer: its record once committed, or the error that lost it."""
+
+    __slots__ = ("answer", "done", "timeout_s", "_callbacks", "_lock")
+
+    def __init__(self, timeout_s: float) -> None:
+        self.answer: dict[str, Any] | None = None
+        self.done = threading.Event()
+        self.timeout_s = timeout_s
+        self._callbacks: list[Any] = []
+        self._lock = threading.Lock()
+
+    def result(self) -> dict[str, Any]:
+        """Wait for the commit; :class:`GraphUnavailable` if it failed, the writer died or hung."""
+        if not self.done.wait(self.timeout_s):
+            raise AuditUnavailable(f"the audit writer did not answer within {self.timeout_s:.0f} s")
+        answer = self.answer or {"error": "the audit writer stopped before answering"}
+        if "error" in answer:
+            raise AuditUnavailable(str(answer["error"]))
+        record: dict[str, Any] = answer["record"]
+        return record
+
+    def on_done(self, callback: Any) -> None:
+        """Call ``callback()`` once the answer is in (at once if it already is), from any thread."""
+        with self._lock:
+            if not self.done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
+
+    def settle(self, answer: dict[str, Any] | None) -> None:
+        with self._lock:
+            self.answer = answer
+            self.done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    @classmethod
+    def settled(cls, record: dict[str, Any]) -> Ticket:
+        ticket = cls(0.0)
+        ticket.settle({"record": record})
+        return ticket
 
 
 class _Pending:
@@ -281,16 +346,35 @@ def _unavailable(err: BaseException) -> GraphUnavailable:
     return failure
 
 
-_WRITERS: weakref.WeakKeyDictionary[GraphStore, _GroupWriter] = weakref.WeakKeyDictionary()
+class Writer(Protocol):
+    """Appends one entry to the chain and returns its record once committed (or raises)."""
+
+    def submit(self, entry: dict[str, Any]) -> dict[str, Any]: ...
+
+
+_WRITERS: weakref.WeakKeyDictionary[GraphStore, Writer] = weakref.WeakKeyDictionary()
 _WRITERS_LOCK = threading.Lock()
 
 
-def _writer(store: GraphStore) -> _GroupWriter:
+def _writer(store: GraphStore) -> Writer:
     with _WRITERS_LOCK:
         writer = _WRITERS.get(store)
         if writer is None:
             writer = _WRITERS[store] = _GroupWriter(store)
         return writer
+
+
+def route_records(store: GraphStore, writer: Writer | None) -> None:
+    """Send every record written through ``store`` to ``writer`` (``None``: back to in-process).
+
+    ``csas serve`` routes them to its dedicated writer process
+    (:class:`csas_graph.audit_writer.RemoteWriter`); the chain and the guarantees are the same.
+    """
+    with _WRITERS_LOCK:
+        if writer is None:
+            _WRITERS.pop(store, None)
+        else:
+            _WRITERS[store] = writer
 
 
 def _chain(entries: list[dict[str, Any]], seq: int, prev_hash: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from csas_graph import audit
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
 
-world, client = support.world, support.client  # module-scoped fixtures
+world, client, audit_writer = support.world, support.client, support.audit_writer  # module-scoped fixtures
 A, B = RED_NUMBERS[0], RED_NUMBERS[1]
 OWN, OTHER = "own", "other"
 
@@ -269,14 +269,22 @@ def test_every_case_request_is_audited_before_the_response(client: TestClient, w
 
 def test_audit_failure_fails_the_request(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     import csas_graph.audit as trail
+    from csas_graph.audit_writer import RemoteWriter
     from csas_graph.errors import GraphUnavailable
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise GraphUnavailable("audit store down at bolt://10.0.0.1:7687")
 
+    def refused(self: Any, entry: dict[str, Any]) -> trail.Ticket:  # the writer process answers with an error
+        ticket = trail.Ticket(5.0)
+        ticket.settle({"error": "the audit record could not be written: ServiceUnavailable"})
+        return ticket
+
     monkeypatch.setattr(trail._GroupWriter, "_stage", broken)
+    monkeypatch.setattr(RemoteWriter, "send", refused)
     r = client.get(f"/cases/{world.red_case}", headers=world.auth("analyst"))
     assert r.status_code == 503 and "Op Red" not in r.text and "10.0.0.1" not in r.text
+    assert r.headers["content-type"] == "application/problem+json" and "audit" in r.json()["detail"]
 
 
 def test_errors_never_leak_stack_traces_or_cypher(client: TestClient, world: World,

@@ -14,7 +14,7 @@ from csas_graph.result_cache import CachedResult, ResultCache, make_key, state_k
 from csas_graph.retention import dispose_case
 from csas_graph.settings import Settings
 
-world, client = support.world, support.client  # module-scoped fixtures
+world, client, audit_writer = support.world, support.client, support.audit_writer  # module-scoped fixtures
 NUMBER = "+447700900003"
 
 

@@ -8,7 +8,6 @@ for, and the audit chain must verify with one record per request.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,17 +16,17 @@ from typing import Any
 import httpx
 import pytest
 import test_api_support as support
-import uvicorn
 from test_api_support import RED_NUMBERS, World, plain_csv
 
 from api.main import create_app
 from csas_graph import audit
 from csas_graph.analyses.registry import run_analysis
+from csas_graph.audit_writer import WriterProcess
 from csas_graph.cases import create_case
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
 
-world = support.world  # module-scoped fixture
+world, audit_writer = support.world, support.audit_writer  # module-scoped fixtures
 CLIENTS, REQUESTS_EACH, DEADLINE_S = 20, 6, 300
 MIX: list[tuple[str, dict[str, Any]]] = [
     ("top-contacts", {"number": RED_NUMBERS[0]}),
@@ -36,29 +35,11 @@ MIX: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(store: GraphStore, settings: Settings) -> Iterator[str]:
-    """uvicorn serving the app on loopback in a background thread."""
-    port = free_port()
-    config = uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
+def server(store: GraphStore, settings: Settings, audit_writer: WriterProcess) -> Iterator[str]:
+    """uvicorn serving the app on loopback in a background thread, audit through the writer process."""
+    with support.serve_on_loopback(create_app(settings, store, audit_socket=audit_writer.path)) as base:
+        yield base
 
 
 @pytest.mark.slow
@@ -94,15 +75,10 @@ def test_twenty_clients_run_analyses_while_an_import_runs(server: str, world: Wo
                     errors.append(f"client {n} request {i}: {type(err).__name__}: {err}")
 
     start = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=DEADLINE_S)
-    assert not any(t.is_alive() for t in threads), "clients did not finish within the deadline"
+    crashed = support.run_in_threads(client, CLIENTS, timeout=DEADLINE_S)
     elapsed = time.monotonic() - start
 
-    assert not errors, errors[:5]
+    assert not errors and not crashed, (errors + [repr(e) for e in crashed])[:5]
     assert len(results) == CLIENTS * REQUESTS_EACH
     wrong = [(name, status, h) for name, status, h in results if status != 200 or h != expected[name]]
     assert not wrong, wrong[:5]

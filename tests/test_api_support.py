@@ -7,18 +7,24 @@ numbers and ids that appear nowhere in red data, so any leak is visible in a res
 from __future__ import annotations
 
 import hashlib
+import socket
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from csas_graph import auth
+from csas_graph.audit_writer import WriterProcess
 from csas_graph.cases import create_case
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
@@ -120,9 +126,59 @@ def world(store: GraphStore) -> World:
     return build_world(store)
 
 
+@contextmanager
+def serve_on_loopback(app: FastAPI) -> Iterator[str]:
+    """uvicorn serving ``app`` on a free 127.0.0.1 port in a background thread; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=30)
+
+
+def run_in_threads(work: Callable[[int], None], count: int, timeout: float = 120) -> list[BaseException]:
+    """Run ``work(0..count-1)`` in as many threads at once; the errors they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(n: int) -> None:
+        try:
+            work(n)
+        except BaseException as err:  # noqa: BLE001 - returned to the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), "threads did not finish within the deadline"
+    return errors
+
+
 @pytest.fixture(scope="module")
-def client(store: GraphStore, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings, store)
+def audit_writer(cli_env: dict[str, str]) -> Iterator[WriterProcess]:
+    """The dedicated audit writer process, as ``csas serve`` runs it."""
+    writer = WriterProcess(env=cli_env).start()
+    try:
+        yield writer
+    finally:
+        writer.stop()
+
+
+@pytest.fixture(scope="module")
+def client(store: GraphStore, settings: Settings, audit_writer: WriterProcess) -> Iterator[TestClient]:
+    """The app as deployed: audit records go through the writer process, answers wait for them."""
+    app = create_app(settings, store, audit_socket=audit_writer.path)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

@@ -15,8 +15,8 @@ from api.deps import (
     ResultCacheDep,
     SettingsDep,
     StoreDep,
-    case_access,
     case_summary,
+    check_case_access,
     require_modify,
     result_digest,
 )
@@ -114,4 +114,4 @@ def _case_for_disposal(case_id: str, store: StoreDep, principal: CurrentUser, au
         except NotFound:
             audit("case.denied", case_id)
             raise
-    return case_access(audit.request, case_id, store, principal, audit)
+    return check_case_access(audit.request, case_id, store, principal, audit)

@@ -111,6 +111,7 @@ def _run_import(
         {"import_id": job.import_id, "file_name": job.file_name, "already_imported": outcome.already_imported},
         result_count=loaded if isinstance(loaded, int) else None,
         result_hash=outcome.sha256,
+        wait=True,  # a background job: no answer waits for this record, so wait here
     )
 
 

@@ -17,18 +17,31 @@ def serve(
     port: int = typer.Option(None, help="Listen port (default 8000)."),
     workers: int = typer.Option(1, min=1, max=64, help="Server processes (the audit chain is safe across them)."),
 ) -> None:
-    """Serve the HTTP API and the web UI."""
+    """Serve the HTTP API and the web UI.
+
+    Audit records are written by a dedicated writer process (started here, restarted if it dies,
+    shared by every worker); a request is still answered only once its record is committed.
+    """
+    import os
+
     import uvicorn
 
+    from csas_graph.audit_writer import SOCKET_ENV, WriterProcess
+
     settings = get_settings()
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        workers=workers,
-        log_level="warning",
-    )
+    writer = WriterProcess().start()
+    os.environ[SOCKET_ENV] = writer.path  # the workers inherit it
+    try:
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        writer.stop()
 
 
 @app.command()
