@@ -14,7 +14,15 @@ from csas_graph.analyses import attribution as attribution_module
 from csas_graph.analyses import contacts as contacts_module
 from csas_graph.analyses import movement as movement_module
 from csas_graph.analyses import summaries
-from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, LATEST, read_fast
+from csas_graph.analyses._common import (
+    EARLIEST,
+    EVENT_TYPES,
+    LATEST,
+    CellIndex,
+    data_version,
+    read_data_version,
+    read_fast,
+)
 from csas_graph.analyses.contacts import contact_edges
 from csas_graph.analyses.registry import run_analysis
 from csas_graph.graph_store import GraphStore
@@ -172,8 +180,41 @@ def test_presence_counts_exact_at_window_edges(
         with monkeypatch.context() as m:
             m.setattr(anpr_module, "summary_usable", lambda *a, **k: False)
             slow = anpr_module.sighting_counts(store, case_id, keys, busy, since, until)
-        assert fast == slow, (since, until)
+        assert fast == slow == whole_hour_counts(store, case_id, busy, since, until), (since, until)
     assert anpr_module.sighting_counts(store, case_id, keys, busy, a, b)
+
+
+def whole_hour_counts(store: GraphStore, case_id: str, cells: list[str], since: Any, until: Any) -> dict[str, int]:
+    """Distinct events seeing each number at the cells from the start of since's hour to the end of until's, by hand."""
+    from datetime import timedelta
+
+    start = since.replace(minute=0, second=0, microsecond=0)
+    end = until.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    rows = store.run_statement(
+        "MATCH (n:Number {case_id: $c})-[s:SEEN_AT]->(cell:Cell) WHERE cell.key IN $cells AND s.t >= $a AND s.t < $b "
+        "RETURN n.key AS k, count(DISTINCT s.event_id) AS n",
+        {"c": case_id, "cells": cells, "a": start, "b": end},
+        write=False,
+    )
+    return {r["k"]: r["n"] for r in rows}
+
+
+def test_presence_counts_short_span_counted_from_events(
+    store: GraphStore, synth_case: tuple[str, dict[str, Any], Path, list[str]]
+) -> None:
+    """A span shorter than a number's longest first-to-last gap gets no summary answer (null): events count it."""
+    case_id, _, _, _ = synth_case
+    row = store.run_statement(
+        "MATCH (n:Number {case_id: $c})-[q:PRESENCE_PAIR]->(c:Cell) WITH n, q, c ORDER BY q.band DESC, n.key LIMIT 1 "
+        "RETURN n.key AS k, q.band AS band, [c.key, q.other] AS cells, q.d[0] AS hour",
+        {"c": case_id},
+        write=False,
+    )[0]
+    assert row["band"] >= 1
+    ask = {"case_id": case_id, "keys": [row["k"]], "cells": row["cells"], "lo_hour": row["hour"]}
+    long_enough = read_fast(store, "analyses/summary/presence_counts", **ask, hi_hour=row["hour"] + row["band"])
+    too_short = read_fast(store, "analyses/summary/presence_counts", **ask, hi_hour=row["hour"] + row["band"] - 2)
+    assert long_enough[0]["sightings"] is not None and too_short[0]["sightings"] is None
 
 
 def test_anpr_summary_equals_events_for_every_vehicle_and_the_reverse(
@@ -240,8 +281,15 @@ def test_import_refreshes_and_unhooked_import_is_never_served(
 ) -> None:
     case_id, truth, out, held = synth_case
     before, _ = edges_both_ways(store, case_id)
+    version = read_data_version(store, case_id)
+    kept = CellIndex.load(store, case_id, version)
+    assert version is not None and CellIndex.load(store, case_id, version) is kept
     # a further file through the hook: the summary follows it
     _import(store, case_id, out, held[0], settings)
+    # ... and the case's data version moves on, so cells kept for the old one are not reused
+    assert read_data_version(store, case_id) not in (None, version)
+    assert CellIndex.load(store, case_id, read_data_version(store, case_id)) is not kept
+    assert data_version({"files": ["x"], "completed": ["t"], "loading": 1}) is None
     assert summaries.summary_usable(store, case_id)
     events, summary = edges_both_ways(store, case_id)
     assert summary == events and events != before

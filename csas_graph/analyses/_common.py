@@ -177,6 +177,35 @@ def evidence(ids: Iterable[str], cap: int = EVIDENCE_CAP) -> dict[str, Any]:
     return {"evidence": unique[:cap], "evidence_total": len(unique)}
 
 
+# ------------------------------------------------------------------------- data version
+#: a case's complete files and their completion times; None while a file is loading
+DataVersion = tuple[tuple[str, ...], tuple[str, ...]]
+#: how many (database, case, version) entries each per-process cache keeps
+KEEP = 8
+_KEPT_CELLS: dict[tuple[str, str, DataVersion], CellIndex] = {}
+
+
+def data_version(state: dict[str, Any]) -> DataVersion | None:
+    """The version of a case's cells and cameras from a ``data_version`` (or summary ``state``) row.
+
+    None while any file is loading: nothing read then is kept.
+    """
+    if state["loading"]:
+        return None
+    return tuple(state["files"] or ()), tuple(state["completed"] or ())
+
+
+def read_data_version(store: GraphStore, case_id: str) -> DataVersion | None:
+    return data_version(read_fast(store, "analyses/data_version", case_id=case_id)[0])
+
+
+def keep_latest(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value`` under ``key``, forgetting the oldest entries beyond :data:`KEEP`."""
+    cache[key] = value
+    while len(cache) > KEEP:
+        cache.pop(next(iter(cache)))
+
+
 # ------------------------------------------------------------------------------ reads
 def read_fast(store: GraphStore, name: str, **params: Any) -> list[dict[str, Any]]:
     """``store.read`` without ``Record.data()``'s recursive walk over every list element.
@@ -276,15 +305,29 @@ class CellIndex:
             self._by_cgi.setdefault(cgi, []).append(key)
         self._cache: dict[tuple[str, float], tuple[str, ...]] = {}
         self._dist: dict[tuple[str, str], float | None] = {}
+        self._points: dict[tuple[float, float, float], list[str]] = {}
 
     @classmethod
-    def load(cls, store: GraphStore, case_id: str) -> CellIndex:
+    def load(cls, store: GraphStore, case_id: str, version: DataVersion | None = None) -> CellIndex:
+        """The case's cells; with a ``version`` (see :func:`data_version`), kept per process and reused while it holds.
+
+        A kept index also keeps its neighbour and distance caches, which repeated questions reuse.
+        """
+        key = (store.uri, case_id, version)
+        if version is not None and key in _KEPT_CELLS:
+            return _KEPT_CELLS[key]
         rows = read_fast(store, "analyses/cells", case_id=case_id)
         fields = ("cell", "cgi", "resolved", "lat", "lon", "azimuth", "beamwidth", "site_name")
-        return cls(unpack(rows[0] if rows else None, fields, times=(), nullable=fields[1:]))
+        index = cls(unpack(rows[0] if rows else None, fields, times=(), nullable=fields[1:]))
+        if version is not None:
+            keep_latest(_KEPT_CELLS, key, index)
+        return index
 
     def near_point(self, lat: float, lon: float, radius_m: float) -> list[str]:
-        return sorted(k for k, (a, b) in self.loc.items() if haversine_m(lat, lon, a, b) <= radius_m)
+        key = (lat, lon, radius_m)
+        if key not in self._points:
+            self._points[key] = sorted(k for k, (a, b) in self.loc.items() if haversine_m(lat, lon, a, b) <= radius_m)
+        return list(self._points[key])
 
     def near_cell(self, cell: str, radius_m: float) -> tuple[str, ...]:
         """Cells within ``radius_m`` of ``cell``'s site, itself and other configurations of its CGI included.

@@ -5,24 +5,29 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from pydantic import Field, model_validator
 
 from csas_graph.analyses._common import (
     EPOCH,
     CellIndex,
+    DataVersion,
     Key,
     WindowParams,
+    data_version,
     evidence,
     haversine_m,
     iso,
+    keep_latest,
     read_fast,
     unpack,
 )
 from csas_graph.analyses.base import AnalysisResult
-from csas_graph.analyses.summaries import PRESENCE, summary_usable
+from csas_graph.analyses.summaries import PRESENCE, summary_state, summary_usable
 from csas_graph.errors import NotFound
 from csas_graph.graph_store import GraphStore
 
@@ -49,9 +54,76 @@ def _vehicle_reads(store: GraphStore, case_id: str, vrm: str, since: datetime, u
     return unpack(rows[0] if rows else None, ("event_id", "t", "camera"))
 
 
-def _cameras(store: GraphStore, case_id: str) -> dict[str, tuple[float, float]]:
+_KEPT_CAMERAS: dict[tuple[str, str, DataVersion], dict[str, tuple[float, float]]] = {}
+
+
+def _cameras(store: GraphStore, case_id: str, version: DataVersion | None) -> dict[str, tuple[float, float]]:
+    """Located cameras of the case; kept per process while the case's data ``version`` holds."""
+    key = (store.uri, case_id, version)
+    if version is not None and key in _KEPT_CAMERAS:
+        return _KEPT_CAMERAS[key]
     rows = read_fast(store, "analyses/cameras", case_id=case_id)
-    return {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
+    cameras = {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
+    if version is not None:
+        keep_latest(_KEPT_CAMERAS, key, cameras)
+    return cameras
+
+
+def _read_columns(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> dict[str, list[Any]]:
+    """The parallel lists a probe query returns, over every chunk of probes (in no particular order)."""
+    out: dict[str, list[Any]] = {f: [] for f in PROBE_FIELDS[name]}
+    for i in range(0, len(probes), PROBE_CHUNK):
+        rows = read_fast(store, name, case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
+        for f, values in (rows[0] if rows else {}).items():
+            out[f] += values
+    return out
+
+
+def _ms(value: timedelta) -> int:
+    return value // timedelta(milliseconds=1)
+
+
+def _matches(
+    reads: list[Row],
+    near: dict[str, list[str]],
+    found: dict[str, list[Any]],
+    all_cells: list[str],
+    delta_ms: int,
+    min_support: int,
+) -> dict[str, Row]:
+    """Per phone, the reads it matched and its sightings that matched them (phones matching ``min_support`` reads).
+
+    A read at camera K, time t is matched by a sighting at a cell near K with a time within
+    ±Δ of t. Every (sighting, read) pair within Δ is listed with two ``searchsorted`` calls over
+    the reads' times and kept where the sighting's cell is near the read's camera.
+    """
+    cell_code = {c: i for i, c in enumerate(all_cells)}
+    camera_code = {k: i for i, k in enumerate(sorted(near))}
+    near_mask = np.zeros((len(camera_code) + 1, len(all_cells) + 1), dtype=bool)  # last row: cameras not located
+    for cam, i in camera_code.items():
+        near_mask[i, [cell_code[c] for c in near[cam]]] = True
+    read_t = np.array([_ms(r["t"] - EPOCH) for r in reads], dtype=np.int64)  # reads come in time order
+    read_cam = np.array([camera_code.get(r["camera"], len(camera_code)) for r in reads], dtype=np.int64)
+    seen_t = np.asarray(found["t"], dtype=np.int64)
+    seen_cell = np.array([cell_code.get(c, len(all_cells)) for c in found["cell"]], dtype=np.int64)
+    lo = np.searchsorted(read_t, seen_t - delta_ms, side="left")
+    n = np.searchsorted(read_t, seen_t + delta_ms, side="right") - lo
+    seen = np.repeat(np.arange(len(seen_t)), n)
+    read = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+    hit = near_mask[read_cam[read], seen_cell[seen]]
+    seen, read = seen[hit], read[hit]
+    phone = np.asarray(pd.factorize(np.asarray(found["number"], dtype=object))[0])[seen] if len(seen) else seen
+    candidates: dict[str, Row] = {}
+    order = np.argsort(phone, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(phone[order])) + 1) if len(order) else []:
+        matched_reads = {reads[i]["event_id"] for i in read[group].tolist()}
+        if len(matched_reads) >= min_support:
+            ids = found["event_id"]
+            candidates[found["number"][int(seen[group[0]])]] = {
+                "reads": matched_reads,
+                "sightings": {ids[i] for i in seen[group].tolist()},
+            }
+    return candidates
 
 
 def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> list[Row]:
@@ -63,41 +135,54 @@ def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) 
     return out
 
 
-def sighting_counts(
-    store: GraphStore, case_id: str, keys: list[str], cells: list[str], since: datetime, until: datetime
-) -> dict[str, int]:
-    """Distinct sightings of each number at any of ``cells`` in [since, until] (the exposure).
+def whole_hours(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The clock hours [since, until] touches: from the start of since's hour to the last millisecond of until's."""
+    start = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    end = until.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1, milliseconds=-1)
+    return start, end
 
-    Read from the PRESENCE summary when it is usable, else counted over the cells' sightings;
-    both give the same counts. From the summary: sightings at the cells over the window's whole
-    hours (per-hour cumulative counts per number and cell), less the events seen at two of the
-    cells (per-hour counts per pair of cells), plus the few hours at each end of the window read
-    from the sightings themselves; no de-duplication over event ids (2 s -> 0.1 s at 1M rows).
+
+def sighting_counts(
+    store: GraphStore,
+    case_id: str,
+    keys: list[str],
+    cells: list[str],
+    since: datetime,
+    until: datetime,
+    state: dict[str, Any] | None = None,
+) -> dict[str, int]:
+    """Distinct sightings of each number at any of ``cells`` in the whole hours [since, until] touches (the exposure).
+
+    Counted over :func:`whole_hours`, so that the PRESENCE summary answers exactly from its per-hour
+    cumulative counts (sightings at the cells less the events seen there twice, first and last),
+    with no de-duplication over event ids and nothing read at the window's edges (2 s -> ~20 ms at
+    1M rows). When the summary is unusable, or a number's span is shorter than its events' longest
+    first-to-last gap, those numbers are counted from the events over the same hours; both give
+    the same counts. ``state``: the PRESENCE :func:`~.summaries.summary_state` already read.
     """
     if not keys or not cells:
         return {}
-    if summary_usable(store, case_id, PRESENCE):
-        # sightings are stored to the millisecond: [since, until] holds the same whole milliseconds
+    start, end = whole_hours(since, until)
+    counts: dict[str, int | None] = dict.fromkeys(keys)
+    if summary_usable(store, case_id, PRESENCE, state):
         rows = read_fast(
             store,
             "analyses/summary/presence_counts",
             case_id=case_id,
             keys=keys,
             cells=cells,
-            since_ms=-((EPOCH - since) // timedelta(milliseconds=1)),
-            until_ms=(until - EPOCH) // timedelta(milliseconds=1),
+            lo_hour=(start - EPOCH) // timedelta(hours=1),
+            hi_hour=(end - EPOCH) // timedelta(hours=1),
         )
-    else:
+        counts.update((r["number"], r["sightings"]) for r in rows)
+    rest = sorted(k for k, n in counts.items() if n is None)
+    if rest:
         rows = read_fast(
-            store,
-            "analyses/sighting_counts_at_cells",
-            case_id=case_id,
-            keys=keys,
-            cells=cells,
-            since=since,
-            until=until,
+            store, "analyses/sighting_counts_at_cells", case_id=case_id, keys=rest, cells=cells, since=start, until=end
         )
-    return {r["number"]: r["sightings"] for r in rows if r["sightings"]}
+        counts.update((k, 0) for k in rest)
+        counts.update((r["number"], r["sightings"]) for r in rows)
+    return {k: n for k, n in counts.items() if n}
 
 
 def ochiai(matched_a: int, total_a: int, matched_b: int, total_b: int) -> float:
@@ -134,7 +219,8 @@ def anpr_association(store: GraphStore, case_id: str, p: AnprParams) -> Analysis
     of t. ``support`` counts matched reads. Because a phone that merely lives beside a busy
     road is matched by chance, the score is the Ochiai coefficient
     ``sqrt(matched reads / all reads × matched sightings / exposure)``, where ``exposure`` is
-    the phone's sightings at those same cells over the window (default: the span of the reads):
+    the phone's sightings at those same cells over the whole clock hours of the reads' span
+    (first read − Δt to last read + Δt, within the window; ``exposure_window`` gives the hours):
     a phone seen there all the time without the vehicle scores low. The reverse (a number) is
     symmetric: vehicles' reads at cameras within R of the phone's cells, exposure = that
     vehicle's reads at those cameras. Ranked by score, support, then key.
@@ -154,10 +240,13 @@ def anpr_association(store: GraphStore, case_id: str, p: AnprParams) -> Analysis
     """
     since, until = p.window()
     delta = timedelta(minutes=p.window_minutes)
-    cells = CellIndex.load(store, case_id)
-    cameras = _cameras(store, case_id)
+    # one read tells whether the presence summary is usable and which cells and cameras are current
+    state = summary_state(store, case_id, PRESENCE)
+    version = data_version(state)
+    cells = CellIndex.load(store, case_id, version)
+    cameras = _cameras(store, case_id, version)
     if p.vrm is not None:
-        rows, extra = _phones_for_vehicle(store, case_id, p, cells, cameras, since, until, delta)
+        rows, extra = _phones_for_vehicle(store, case_id, p, cells, cameras, since, until, delta, state)
     else:
         rows, extra = _vehicles_for_phone(store, case_id, p, cells, cameras, since, until, delta)
     return AnalysisResult("anpr-association", case_id, p.model_dump(mode="json"), rows[: p.limit], extra=extra)
@@ -172,6 +261,7 @@ def _phones_for_vehicle(
     since: datetime,
     until: datetime,
     delta: timedelta,
+    state: dict[str, Any],
 ) -> tuple[list[Row], Row]:
     assert p.vrm is not None
     reads = _vehicle_reads(store, case_id, p.vrm, since, until)
@@ -186,27 +276,10 @@ def _phones_for_vehicle(
     # checked below, so the extra sightings change nothing
     stretches = _merged_windows([r["t"] for r in reads if near.get(r["camera"])], delta)
     probes = [{"probe": i, "cells": all_cells, "since": a, "until": b} for i, (a, b) in enumerate(stretches)]
-    sightings = _read_chunks(store, "analyses/sightings_at_cells", case_id, probes)
-    by_phone: dict[str, list[Row]] = defaultdict(list)
-    for s in sightings:
-        by_phone[s["number"]].append(s)
-    candidates: dict[str, Row] = {}
-    for phone, ss in by_phone.items():
-        ss.sort(key=lambda s: s["t"])
-        times = [s["t"] for s in ss]
-        matched_reads: set[str] = set()
-        matched_sightings: set[str] = set()
-        for r in reads:
-            ok = set(near.get(r["camera"], ()))
-            lo, hi = bisect.bisect_left(times, r["t"] - delta), bisect.bisect_right(times, r["t"] + delta)
-            hit = [s for s in ss[lo:hi] if s["cell"] in ok]
-            if hit:
-                matched_reads.add(r["event_id"])
-                matched_sightings.update(s["event_id"] for s in hit)
-        if len(matched_reads) >= p.min_support:
-            candidates[phone] = {"reads": matched_reads, "sightings": matched_sightings}
-    span = (max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
-    exposure = sighting_counts(store, case_id, sorted(candidates), all_cells, span[0], span[1])
+    found = _read_columns(store, "analyses/sightings_at_cells", case_id, probes)
+    candidates = _matches(reads, near, found, all_cells, _ms(delta), p.min_support)
+    span = whole_hours(max(since, reads[0]["t"] - delta), min(until, reads[-1]["t"] + delta))
+    exposure = sighting_counts(store, case_id, sorted(candidates), all_cells, span[0], span[1], state)
     read_by_id = {r["event_id"]: r for r in reads}
     rows = []
     for phone, c in candidates.items():

@@ -14,12 +14,12 @@ The presence summary
 --------------------
 ``(n:Number)-[:PRESENCE {d, cum}]->(c:Cell)`` holds, per number and cell, the distinct hours
 (epoch hours) of its sightings there and the cumulative count up to each hour;
-``(n)-[:PRESENCE_PAIR {other, d, cum, band}]->(c)`` the same over the events that saw it at two
-cells (first and last sighting, at c the earlier), with ``band`` the most hours between the two.
-ANPR association's exposure (a candidate's distinct sightings at the cameras' cells over a
-window) is then sightings minus events counted twice, over whole hours, with the window's first
-and last ``band + 1`` hours read from the sightings (see
-``cypher/analyses/summary/presence_counts.cypher``). It is rebuilt for numbers whose SEEN_AT
+``(n)-[:PRESENCE_PAIR {other, d, cum, d2, cum2, band}]->(c)`` the same over the events that saw it
+at two cells (first and last sighting, at c the earlier): ``d``/``cum`` by the hour of the earlier
+sighting, ``d2``/``cum2`` by the hour of the later, ``band`` the most hours between the two.
+ANPR association's exposure (a candidate's distinct sightings at the cameras' cells over the
+whole hours of a span) is then sightings minus events counted twice, four binary searches per
+edge (see ``cypher/analyses/summary/presence_counts.cypher``). It is rebuilt for numbers whose SEEN_AT
 degree changed.
 
 The per-number digests
@@ -65,8 +65,9 @@ from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, EVIDENCE_CAP, rea
 from csas_graph.graph_store import GraphStore
 
 CONTACTS = "contacts"
-#: the PRESENCE summary ("-hourly": per-hour cumulative counts and PRESENCE_PAIR edges; a new name rebuilds older cases)
-PRESENCE = "presence-hourly"
+#: the PRESENCE summary ("-hourly-2": per-hour cumulative counts, PRESENCE_PAIR edges with the later sightings' hours
+#: too; a new name rebuilds older cases)
+PRESENCE = "presence-hourly-2"
 IDENTITY = "identity"
 LIFE = "life"
 #: numbers whose whole identity history is read per query when building digests
@@ -75,10 +76,17 @@ IDENTITY_BATCH = 20
 WRITE_BATCH = 20
 
 
-def summary_usable(store: GraphStore, case_id: str, name: str = CONTACTS) -> bool:
-    """Was the summary built, cleanly, over exactly the case's complete files, with no load in flight?"""
-    rows = read_fast(store, "analyses/summary/state", case_id=case_id, summary=name)
-    return bool(rows) and _usable(rows[0])
+def summary_state(store: GraphStore, case_id: str, name: str = CONTACTS) -> dict[str, Any]:
+    """The summary's state beside the case's files now (also a :func:`~._common.data_version` row)."""
+    return read_fast(store, "analyses/summary/state", case_id=case_id, summary=name)[0]
+
+
+def summary_usable(store: GraphStore, case_id: str, name: str = CONTACTS, state: dict[str, Any] | None = None) -> bool:
+    """Was the summary built, cleanly, over exactly the case's complete files, with no load in flight?
+
+    ``state`` is a :func:`summary_state` row already read for this question (else it is read).
+    """
+    return _usable(state if state is not None else summary_state(store, case_id, name))
 
 
 def _usable(state: dict[str, Any]) -> bool:

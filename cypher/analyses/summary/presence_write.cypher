@@ -2,8 +2,8 @@
 // distinct hours (epoch hours, floor) of its sightings there, ascending, and `cum`, its sightings there up to and
 // including each hour. One (n)-[:PRESENCE_PAIR {other}]->(c) per pair of cells at which one event saw it twice (first
 // and last sighting; SEEN_AT is unique on event, role and party, so never more), c holding the earlier sighting (by
-// time, then cell key; c may equal other): `d`/`cum` over the hours of the earlier sightings and `band`, the most hours
-// between an event's two sightings.
+// time, then cell key; c may equal other): `d`/`cum` over the hours of the earlier sightings, `d2`/`cum2` the same over
+// the hours of the later ones, and `band`, the most hours between an event's two sightings.
 // params: case_id, keys
 // returns: none
 UNWIND $keys AS k
@@ -44,5 +44,11 @@ CALL (n) {
     RETURN collect(hour) AS d, reduce(acc = [], x IN collect(k) | acc + [coalesce(acc[-1], 0) + x]) AS cum,
            max(gap) AS band
   }
-  CREATE (n)-[:PRESENCE_PAIR {case_id: $case_id, other: other.key, d: d, cum: cum, band: band}]->(c)
+  CALL (te) {
+    UNWIND te AS x
+    WITH CASE WHEN x >= 0 THEN x / 3600000 ELSE (x + 1) / 3600000 - 1 END AS hour, count(*) AS k
+    ORDER BY hour
+    RETURN collect(hour) AS d2, reduce(acc = [], x IN collect(k) | acc + [coalesce(acc[-1], 0) + x]) AS cum2
+  }
+  CREATE (n)-[:PRESENCE_PAIR {case_id: $case_id, other: other.key, d: d, cum: cum, d2: d2, cum2: cum2, band: band}]->(c)
 }
