@@ -648,15 +648,24 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
     if min_scenes > len(scenes):
         raise InvalidInput(f"min_scenes {min_scenes} exceeds the {len(scenes)} scenes given", field="min_scenes")
     tz = case_timezone(store, case_id)
-    probes = []
-    scene_info = []
-    for i, s in enumerate(scenes):
-        keys = _scene_cells(store, case_id, s, cells)
-        name = s.name or f"scene-{i + 1}"
-        scene_info.append({"name": name, "cells": keys, "since": iso(s.since), "until": iso(s.until)})
-        probes.append({"probe": i, "cells": keys, "since": s.since, "until": s.until})
-    raw = read_fast(store, "analyses/sightings_at_cells", case_id=case_id, probes=probes)
-    rows_raw = unpack(raw[0] if raw else None, AT_CELLS_FIELDS)
+    probes = [
+        {
+            "probe": i,
+            "cells": _named_cells(case_id, s, cells) if s.cells is not None else None,
+            "lat": s.lat,
+            "lon": s.lon,
+            "radius_m": s.radius_m,
+            "since": s.since,
+            "until": s.until,
+        }
+        for i, s in enumerate(scenes)
+    ]
+    raw = read_fast(store, "analyses/tower_dump", case_id=case_id, probes=probes)[0]
+    scene_info = [
+        {"name": s.name or f"scene-{i + 1}", "cells": keys, "since": iso(s.since), "until": iso(s.until)}
+        for i, (s, keys) in enumerate(zip(scenes, raw["scene_cells"], strict=True))
+    ]
+    rows_raw = unpack(raw, AT_CELLS_FIELDS)
     per: dict[str, dict[int, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in rows_raw:
         per[r["number"]][r["probe"]].append(r)
@@ -685,14 +694,10 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
     )
 
 
-def _scene_cells(store: GraphStore, case_id: str, scene: Scene, cells: CellIndex) -> list[str]:
-    if scene.cells is not None:
-        wanted = set(scene.cells)
-        keys = sorted(k for k, cgi in cells.cgi.items() if k in wanted or cgi in wanted)
-        if not keys:
-            raise InvalidInput(f"none of the cells {sorted(wanted)} exists in case {case_id}", field="cells")
-        return keys
-    rows = read_fast(
-        store, "analyses/cells_near", case_id=case_id, lat=scene.lat, lon=scene.lon, radius_m=scene.radius_m
-    )
-    return [r["cell"] for r in rows]
+def _named_cells(case_id: str, scene: Scene, cells: CellIndex) -> list[str]:
+    """The cells a scene names, by key or CGI (every configuration of a CGI)."""
+    wanted = set(scene.cells or ())
+    keys = sorted(k for k, cgi in cells.cgi.items() if k in wanted or cgi in wanted)
+    if not keys:
+        raise InvalidInput(f"none of the cells {sorted(wanted)} exists in case {case_id}", field="cells")
+    return keys
