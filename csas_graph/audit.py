@@ -31,6 +31,7 @@ import io
 import json
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -159,12 +160,13 @@ class AuditUnavailable(GraphUnavailable):
 class Ticket:
     """An entry handed to the writer: its record once committed, or the error that lost it."""
 
-    __slots__ = ("answer", "done", "timeout_s", "_callbacks", "_lock")
+    __slots__ = ("answer", "done", "timeout_s", "sent_at", "settled_at", "_callbacks", "_lock")
 
     def __init__(self, timeout_s: float) -> None:
         self.answer: dict[str, Any] | None = None
         self.done = threading.Event()
         self.timeout_s = timeout_s
+        self.sent_at = self.settled_at = time.perf_counter()
         self._callbacks: list[Any] = []
         self._lock = threading.Lock()
 
@@ -189,6 +191,7 @@ class Ticket:
     def settle(self, answer: dict[str, Any] | None) -> None:
         with self._lock:
             self.answer = answer
+            self.settled_at = time.perf_counter()
             self.done.set()
             callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:

@@ -85,23 +85,26 @@ def _execute(
     key = make_key(case.case_id, name, validated.model_dump(mode="json"), state) if state else None
     found = cache.get(key) if key else None
     audit.request.state.result_cache = "off" if key is None else "hit" if found else "miss"
-    if found is None:
-        from csas_graph.analyses.registry import run_analysis
+    if found is not None:
+        _audit_run(audit, name, case, found.params, found.row_count, found.result_hash)
+        return Response(found.body, media_type="application/json")
+    from csas_graph.analyses.registry import run_analysis
 
-        # run_analysis validates again and records the parameters it resolved (defaults included)
-        result = run_analysis(store, case.case_id, name, params)
-        out = AnalysisResultOut(**result.as_dict(), evidence=result.evidence)
-        found = CachedResult(out.model_dump_json().encode("utf-8"), result.params, result.hash, len(result.rows))
-        if key is not None and read_state_key(store, case.case_id) == state:
-            cache.put(key, found)  # only if the data did not change while the analysis ran
-    audit(
-        "analysis.run",
-        case.case_id,
-        {"analysis": name, "params": found.params},
-        result_count=found.row_count,
-        result_hash=found.result_hash,
-    )
+    # run_analysis validates again and records the parameters it resolved (defaults included)
+    result = run_analysis(store, case.case_id, name, params)
+    # handed to the audit writer first: the answer is rendered while the record commits
+    _audit_run(audit, name, case, result.params, len(result.rows), result.hash)
+    out = AnalysisResultOut(**result.as_dict(), evidence=result.evidence)
+    found = CachedResult(out.model_dump_json().encode("utf-8"), result.params, result.hash, len(result.rows))
+    if key is not None and read_state_key(store, case.case_id) == state:
+        cache.put(key, found)  # only if the data did not change while the analysis ran
     return Response(found.body, media_type="application/json")
+
+
+def _audit_run(audit: AuditContext, name: str, case: Case, params: Any, rows: int, result_hash: str) -> None:
+    audit(
+        "analysis.run", case.case_id, {"analysis": name, "params": params}, result_count=rows, result_hash=result_hash
+    )
 
 
 def _documented_route(name: str, analysis: Any) -> None:
