@@ -16,7 +16,9 @@ The presence summary
 (epoch hours) of its sightings there and the cumulative count up to each hour;
 ``(n)-[:PRESENCE_PAIR {other, d, cum, d2, cum2, band}]->(c)`` the same over the events that saw it
 at two cells (first and last sighting, at c the earlier): ``d``/``cum`` by the hour of the earlier
-sighting, ``d2``/``cum2`` by the hour of the later, ``band`` the most hours between the two.
+sighting, ``d2``/``cum2`` by the hour of the later, ``band`` the most hours between the two. Every edge
+also holds its first and last hours and its total, so an edge wholly inside (or outside) a span is
+counted without loading its lists.
 ANPR association's exposure (a candidate's distinct sightings at the cameras' cells over the
 whole hours of a span) is then sightings minus events counted twice, four binary searches per
 edge (see ``cypher/analyses/summary/presence_counts.cypher``). It is rebuilt for numbers whose SEEN_AT
@@ -65,9 +67,9 @@ from csas_graph.analyses._common import EARLIEST, EVENT_TYPES, EVIDENCE_CAP, rea
 from csas_graph.graph_store import GraphStore
 
 CONTACTS = "contacts"
-#: the PRESENCE summary ("-hourly-2": per-hour cumulative counts, PRESENCE_PAIR edges with the later sightings' hours
-#: too; a new name rebuilds older cases)
-PRESENCE = "presence-hourly-2"
+#: the PRESENCE summary ("-hourly-3": per-hour cumulative counts, PRESENCE_PAIR edges with the later sightings' hours
+#: too, first/last/total on every edge; a new name rebuilds older cases)
+PRESENCE = "presence-hourly-3"
 IDENTITY = "identity"
 LIFE = "life"
 #: numbers whose whole identity history is read per query when building digests

@@ -3,7 +3,8 @@
 // including each hour. One (n)-[:PRESENCE_PAIR {other}]->(c) per pair of cells at which one event saw it twice (first
 // and last sighting; SEEN_AT is unique on event, role and party, so never more), c holding the earlier sighting (by
 // time, then cell key; c may equal other): `d`/`cum` over the hours of the earlier sightings, `d2`/`cum2` the same over
-// the hours of the later ones, and `band`, the most hours between an event's two sightings.
+// the hours of the later ones, and `band`, the most hours between an event's two sightings. Each edge also holds its
+// first and last hours and its total (first2/last2 for the later sightings), read without loading the lists.
 // params: case_id, keys
 // returns: none
 UNWIND $keys AS k
@@ -24,7 +25,7 @@ CALL (n) {
     ORDER BY hour
     RETURN collect(hour) AS d, reduce(acc = [], x IN collect(k) | acc + [coalesce(acc[-1], 0) + x]) AS cum
   }
-  CREATE (n)-[:PRESENCE {case_id: $case_id, d: d, cum: cum}]->(c)
+  CREATE (n)-[:PRESENCE {case_id: $case_id, d: d, cum: cum, first: d[0], last: d[-1], total: cum[-1]}]->(c)
 }
 CALL (n) {
   MATCH (n)-[s:SEEN_AT]->(c:Cell)
@@ -50,5 +51,6 @@ CALL (n) {
     ORDER BY hour
     RETURN collect(hour) AS d2, reduce(acc = [], x IN collect(k) | acc + [coalesce(acc[-1], 0) + x]) AS cum2
   }
-  CREATE (n)-[:PRESENCE_PAIR {case_id: $case_id, other: other.key, d: d, cum: cum, d2: d2, cum2: cum2, band: band}]->(c)
+  CREATE (n)-[:PRESENCE_PAIR {case_id: $case_id, other: other.key, d: d, cum: cum, d2: d2, cum2: cum2, band: band,
+                             first: d[0], last: d[-1], first2: d2[0], last2: d2[-1], total: cum[-1]}]->(c)
 }
