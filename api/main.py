@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -54,7 +55,7 @@ def create_app(
         own = store is None
         app.state.store = store or GraphStore.connect(settings)
         migrate(app.state.store)
-        remote = RemoteWriter(audit_socket) if audit_socket else None
+        remote = RemoteWriter(audit_socket, loop=asyncio.get_running_loop()) if audit_socket else None
         if remote is not None:
             route_records(app.state.store, remote)
         try:

@@ -27,6 +27,7 @@ between) is in the chain while its request failed: the trail can over-report, ne
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -169,18 +170,22 @@ class RemoteWriter:
 
     Same interface as the in-process group writer (``submit(entry) -> record``), plus
     :meth:`send`, which returns at once with a :class:`Ticket` so that the caller can prepare its
-    answer while the record commits. One connection per API process, one reader thread that
-    settles each ticket when its answer arrives. A broken connection fails every ticket waiting on
-    it at once; the next caller reconnects (to a restarted writer) or fails straight away.
+    answer while the record commits. One connection per API process; its answers are read by the
+    server's event loop (``loop``: the loop is what waits for them before answering, so no thread
+    of its own has to win the GIL first) or else by a thread of their own. A broken connection
+    fails every ticket waiting on it at once; the next caller reconnects (to a restarted writer)
+    or fails straight away.
     """
 
-    def __init__(self, path: str, timeout_s: float | None = None) -> None:
+    def __init__(self, path: str, timeout_s: float | None = None, loop: asyncio.AbstractEventLoop | None = None):
         self.path = path
         self.timeout_s = ANSWER_TIMEOUT_S if timeout_s is None else timeout_s
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._conn: socket.socket | None = None
         self._waiting: dict[int, Ticket] = {}
+        self._loop = loop
+        self._buffer = b""
 
     def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
         return self.send(entry).result()
@@ -213,22 +218,44 @@ class RemoteWriter:
             conn.close()
             raise _lost(err) from err
         self._conn = conn
-        threading.Thread(target=self._read_answers, args=(conn,), daemon=True, name="audit-answers").start()
+        if self._loop is not None:
+            self._buffer = b""
+            self._loop.call_soon_threadsafe(self._loop.add_reader, conn.fileno(), self._on_readable, conn)
+        else:
+            threading.Thread(target=self._read_answers, args=(conn,), daemon=True, name="audit-answers").start()
         return conn
 
     def _read_answers(self, conn: socket.socket) -> None:
         try:
             with conn.makefile("rb") as lines:
                 for line in lines:
-                    answer = json.loads(line)
-                    with self._lock:
-                        ticket = self._waiting.pop(int(answer["id"]), None)
-                    if ticket is not None:
-                        ticket.settle(answer)
+                    self._settle(json.loads(line))
         except (OSError, ValueError):
             pass
         with self._lock:
             self._drop(conn)
+
+    def _on_readable(self, conn: socket.socket) -> None:
+        """On the event loop: read what has arrived and settle the tickets it answers."""
+        try:
+            data = conn.recv(1 << 16, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            with self._lock:
+                self._drop(conn)
+            return
+        *lines, self._buffer = (self._buffer + data).split(b"\n")
+        for line in lines:
+            self._settle(json.loads(line))
+
+    def _settle(self, answer: dict[str, Any]) -> None:
+        with self._lock:
+            ticket = self._waiting.pop(int(answer["id"]), None)
+        if ticket is not None:
+            ticket.settle(answer)
 
     def _drop(self, conn: socket.socket) -> None:
         """Forget ``conn`` and fail everyone still waiting on it (called with the lock held)."""
@@ -241,7 +268,25 @@ class RemoteWriter:
             conn.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        conn.close()
+        if self._loop is None:
+            conn.close()
+        elif _running_loop() is self._loop:  # the loop stops watching it before it is closed
+            _unwatch_and_close(self._loop, conn)
+        else:
+            self._loop.call_soon_threadsafe(_unwatch_and_close, self._loop, conn)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _unwatch_and_close(loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
+    if conn.fileno() >= 0:
+        loop.remove_reader(conn.fileno())
+    conn.close()
 
 
 def _lost(err: BaseException) -> AuditUnavailable:

@@ -202,7 +202,7 @@ def authenticate_token_for_case(
     source files (SHA-256, status, start and completion times). The token checks are exactly
     those of :func:`authenticate_token`: nothing is cached, so a revocation takes effect at once.
     """
-    rows = store.read(cypher.load("api/principal_case"), token_hash=hash_token(token), case_id=case_id)
+    rows = store.read_once(cypher.load("api/principal_case"), token_hash=hash_token(token), case_id=case_id)
     principal = _token_principal(rows)
     return principal, rows[0]["case"], list(rows[0]["sources"] or [])
 

@@ -88,6 +88,20 @@ class GraphStore:
         q = _checked(query, params)
         return self._session_call("read", _collect, self._query(q), params)
 
+    def read_once(self, query: CypherQuery | str, /, **params: Any) -> list[Row]:
+        """:meth:`read` in one auto-commit transaction: one round trip instead of three (begin,
+        run, commit). The driver does not retry it; for small reads on a request's critical path
+        (the API's token and case checks), whose caller fails cleanly and can be asked again."""
+        q = _checked(query, params)
+        sent = {key: _utc_param(value) for key, value in params.items()}
+
+        def call() -> list[Row]:
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                return [r.data() for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
+
+        result: list[Row] = self._guard(call)
+        return result
+
     def write(self, query: CypherQuery | str, /, **params: Any) -> list[Row]:
         """Run one write query in one managed transaction; it must be idempotent."""
         q = _checked(query, params)

@@ -83,7 +83,7 @@ def state_key(case: dict[str, Any] | None, sources: list[dict[str, Any]]) -> str
 
 def read_state_key(store: GraphStore, case_id: str) -> str | None:
     """:func:`state_key` of a case, read now (one query)."""
-    rows = store.read(cypher.load("api/case_state"), case_id=case_id)
+    rows = store.read_once(cypher.load("api/case_state"), case_id=case_id)
     if not rows:
         return None
     return state_key(rows[0]["case"], list(rows[0]["sources"] or []))
