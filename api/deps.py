@@ -162,7 +162,6 @@ async def case_access(
     if lookup is not None and lookup[0] == case_id:
         case = _member_case(lookup, principal)
         if case is not None:
-            request.state.case_state = state_key(lookup[1], lookup[2])
             return case
     return await run_in_threadpool(check_case_access, request, case_id, store, principal, audit)
 
@@ -180,7 +179,6 @@ def check_case_access(
     if case is None:
         audit("case.denied", case_id)
         raise NotFound(f"no case {case_id}", case_id=case_id)
-    request.state.case_state = state_key(lookup[1], lookup[2])
     return case
 
 
@@ -209,8 +207,8 @@ def case_summary(request: Request, store: GraphStore, case: Case) -> dict[str, A
 
 async def case_data_state(request: Request, case: CaseAccess) -> str | None:
     """The result cache's data-state key of the accessed case (``None``: do not cache)."""
-    state: str | None = getattr(request.state, "case_state", None)
-    return state
+    lookup = request.state.case_lookup  # what case_access read (and checked) for this request
+    return state_key(lookup[1], lookup[2])
 
 
 CaseState = Annotated[str | None, Depends(case_data_state)]

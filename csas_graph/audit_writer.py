@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import queue
 import shutil
@@ -42,6 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 import cypher
 from csas_graph.audit import AuditUnavailable, Ticket, _append, _chain, _locked_head
@@ -143,7 +144,7 @@ def _commit_and_answer(appender: ChainAppender, batch: list[_Job]) -> None:
     answers: dict[socket.socket, list[bytes]] = {}
     for job, record in zip(batch, records, strict=True):
         answer = {"id": job.id, "record": record} if error is None else {"id": job.id, "error": error}
-        answers.setdefault(job.conn, []).append(json.dumps(answer).encode("utf-8") + b"\n")
+        answers.setdefault(job.conn, []).append(orjson.dumps(answer) + b"\n")
     for conn, lines in answers.items():
         try:
             conn.sendall(b"".join(lines))
@@ -160,7 +161,7 @@ def _accept(listener: socket.socket, jobs: queue.Queue[_Job]) -> None:
 def _read_jobs(conn: socket.socket, jobs: queue.Queue[_Job]) -> None:
     with conn, conn.makefile("rb") as lines:
         for line in lines:
-            message = json.loads(line)
+            message = orjson.loads(line)
             jobs.put(_Job(conn, int(message["id"]), message["entry"]))
 
 
@@ -198,7 +199,7 @@ class RemoteWriter:
             request_id = next(self._ids)
             self._waiting[request_id] = ticket
             try:
-                conn.sendall(json.dumps({"id": request_id, "entry": entry}).encode("utf-8") + b"\n")
+                conn.sendall(orjson.dumps({"id": request_id, "entry": entry}) + b"\n")
             except OSError as err:
                 self._waiting.pop(request_id, None)
                 self._drop(conn)
@@ -229,7 +230,7 @@ class RemoteWriter:
         try:
             with conn.makefile("rb") as lines:
                 for line in lines:
-                    self._settle(json.loads(line))
+                    self._settle(orjson.loads(line))
         except (OSError, ValueError):
             pass
         with self._lock:
@@ -249,7 +250,7 @@ class RemoteWriter:
             return
         *lines, self._buffer = (self._buffer + data).split(b"\n")
         for line in lines:
-            self._settle(json.loads(line))
+            self._settle(orjson.loads(line))
 
     def _settle(self, answer: dict[str, Any]) -> None:
         with self._lock:
