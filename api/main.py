@@ -20,7 +20,7 @@ from csas_graph.audit import route_records
 from csas_graph.audit_writer import SOCKET_ENV, RemoteWriter
 from csas_graph.graph_store import GraphStore
 from csas_graph.migrations import migrate
-from csas_graph.result_cache import ResultCache
+from csas_graph.result_cache import SHARED_DIR_ENV, ResultCache
 from csas_graph.settings import Settings, get_settings
 
 #: measured with ``bench.api``: 0.5 ms instead of 5 ms gave about 30% more cheap requests/s
@@ -72,7 +72,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.jobs = ImportJobs()
-    app.state.result_cache = ResultCache()
+    app.state.result_cache = ResultCache(shared_dir=os.environ.get(SHARED_DIR_ENV))
     if store is not None:  # usable without running the lifespan (e.g. schema tools)
         app.state.store = store
     errors.install(app)

@@ -21,7 +21,8 @@ state read again after the analysis equals the state read before it.
 
 The cache holds the rendered JSON response (bytes), the resolved parameters, the result hash and
 the row count, so that a hit still writes a complete audit record. It is bounded by entries and by
-bytes, least recently used first out, and lives in one process (each API worker has its own).
+bytes, least recently used first out, and lives in one process; under ``csas serve`` its entries
+are also shared between the workers through a private folder (see :class:`ResultCache`).
 
 Limitations
 -----------
@@ -40,12 +41,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cypher
+from csas_graph.analyses.base import canonical_json
 from csas_graph.graph_store import GraphStore
 
 #: most entries kept, and most bytes of rendered responses kept (whichever bound is hit first)
@@ -55,6 +59,8 @@ MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 Key = tuple[str, str, str, str]
+#: the environment variable through which ``csas serve`` gives its workers one shared folder
+SHARED_DIR_ENV = "CSAS_RESULT_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -100,31 +106,50 @@ def make_key(case_id: str, analysis: str, params: dict[str, Any], state: str) ->
 
 
 class ResultCache:
-    """A thread-safe LRU of :class:`CachedResult`, bounded by entries and bytes; counts hits."""
+    """A thread-safe LRU of :class:`CachedResult`, bounded by entries and bytes; counts hits.
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+    With ``shared_dir`` (``csas serve`` passes one to all its workers: a private folder, in memory
+    where the system has ``/dev/shm``), entries are also written there, one file each, so that a
+    result computed by one worker is a hit in the others; the folder is bounded the same way
+    (oldest files out) and a case's files go with :meth:`forget_case`.
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, shared_dir: str | None = None):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
+        self.shared = Path(shared_dir) if shared_dir else None
         self._entries: OrderedDict[Key, CachedResult] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._shared_puts = 0
+        self.shared_bound_every = 64  # puts between two checks of the shared folder's bounds
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Key) -> CachedResult | None:
         with self._lock:
             found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found
+        found = self._read_shared(key) if self.shared else None
+        with self._lock:
             if found is None:
                 self.misses += 1
                 return None
-            self._entries.move_to_end(key)
             self.hits += 1
-            return found
+        self._put_local(key, found)
+        return found
 
     def put(self, key: Key, value: CachedResult) -> None:
+        if self._put_local(key, value) and self.shared:
+            self._write_shared(key, value)
+
+    def _put_local(self, key: Key, value: CachedResult) -> bool:
         size = len(value.body)
         if size > MAX_ENTRY_BYTES or size > self.max_bytes:
-            return
+            return False
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
@@ -134,6 +159,7 @@ class ResultCache:
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
                 self._bytes -= len(evicted.body)
+        return True
 
     def forget_case(self, case_id: str) -> int:
         """Drop every entry of a case (on disposal); returns how many were dropped."""
@@ -141,12 +167,75 @@ class ResultCache:
             stale = [k for k in self._entries if k[0] == case_id]
             for k in stale:
                 self._bytes -= len(self._entries.pop(k).body)
-            return len(stale)
+        if self.shared:
+            for path in self.shared.glob(_case_prefix(case_id) + "-*"):
+                path.unlink(missing_ok=True)
+        return len(stale)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+        if self.shared:
+            for path in self.shared.glob("*"):
+                path.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ shared between workers
+    def _path(self, key: Key) -> Path:
+        assert self.shared is not None
+        name = hashlib.sha256(json.dumps(key).encode("utf-8")).hexdigest()
+        return self.shared / f"{_case_prefix(key[0])}-{name}"
+
+    def _read_shared(self, key: Key) -> CachedResult | None:
+        try:
+            data = self._path(key).read_bytes()
+        except OSError:
+            return None
+        head, _, body = data.partition(b"\n")
+        meta = json.loads(head)
+        if meta.get("key") != list(key):  # a hash collision, or a file not written by this cache
+            return None
+        return CachedResult(body, meta["params"], meta["result_hash"], int(meta["row_count"]))
+
+    def _write_shared(self, key: Key, value: CachedResult) -> None:
+        meta = {
+            "key": list(key),
+            "params": value.params,
+            "result_hash": value.result_hash,
+            "row_count": value.row_count,
+        }
+        path = self._path(key)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            # canonical_json: parameters read back give the same audit text as the originals
+            partial.write_bytes(canonical_json(meta).encode("utf-8") + b"\n" + value.body)
+            os.replace(partial, path)  # readers see the whole file or none
+        except OSError:
+            partial.unlink(missing_ok=True)
+            return
+        with self._lock:
+            self._shared_puts += 1
+            due = self._shared_puts % self.shared_bound_every == 0
+        if due:
+            self._bound_shared()
+
+    def _bound_shared(self) -> None:
+        """Oldest files out until the folder is within the entry and byte bounds."""
+        assert self.shared is not None
+        files = []
+        for entry in os.scandir(self.shared):
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            files.append((stat.st_mtime, stat.st_size, entry.path))
+        files.sort()
+        count, total = len(files), sum(size for _, size, _ in files)
+        for _, size, path in files:
+            if count <= self.max_entries and total <= self.max_bytes:
+                break
+            Path(path).unlink(missing_ok=True)
+            count, total = count - 1, total - size
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -154,3 +243,7 @@ class ResultCache:
     def case_ids(self) -> set[str]:
         with self._lock:
             return {k[0] for k in self._entries}
+
+
+def _case_prefix(case_id: str) -> str:
+    return hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:16]

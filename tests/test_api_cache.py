@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import test_api_support as support
@@ -131,3 +132,32 @@ def test_cache_is_bounded_least_recently_used_first() -> None:
     cache.put(keys[3], entry(9))  # over the byte bound with anything else
     assert len(cache) == 1 and cache.get(keys[3]) is not None
     assert cache.forget_case("C") == 1 and len(cache) == 0
+
+
+def test_workers_share_results_through_the_shared_folder(tmp_path: Path) -> None:
+    """What one worker computed is a hit in another, with the same audit text; disposal and the
+    bounds reach the shared files too."""
+    from datetime import UTC, datetime
+
+    from csas_graph.analyses.base import canonical_json
+
+    first, second = ResultCache(shared_dir=str(tmp_path)), ResultCache(shared_dir=str(tmp_path))
+    params = {"number": "+447700900001", "since": datetime(2024, 5, 1, 8, tzinfo=UTC)}
+    key = make_key("C", "top-contacts", {"number": "+447700900001"}, "s")
+    first.put(key, CachedResult(b'{"rows":[]}', params, "h" * 64, 7))
+    found = second.get(key)
+    assert found is not None and found.body == b'{"rows":[]}' and found.row_count == 7
+    assert canonical_json(found.params) == canonical_json(params)  # the audit record reads the same
+    assert second.get(make_key("C", "top-contacts", {"number": "+447700900002"}, "s")) is None
+    assert second.get(make_key("C", "top-contacts", {"number": "+447700900001"}, "other state")) is None
+
+    first.put(make_key("D", "timeline", {}, "s"), CachedResult(b"{}", {}, "h", 0))
+    first.forget_case("C")
+    assert ResultCache(shared_dir=str(tmp_path)).get(key) is None  # no worker can serve it any more
+    assert ResultCache(shared_dir=str(tmp_path)).get(make_key("D", "timeline", {}, "s")) is not None
+
+    bounded = ResultCache(max_entries=3, shared_dir=str(tmp_path))
+    bounded.shared_bound_every = 1
+    for i in range(6):
+        bounded.put(make_key("E", "timeline", {"i": i}, "s"), CachedResult(b"{}", {}, "h", 0))
+    assert len(list(tmp_path.iterdir())) <= 3

@@ -25,18 +25,24 @@ def serve(
     shared by every worker); a request is still answered only once its record is committed.
     """
     import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
     from csas_graph.audit_writer import SOCKET_ENV, WriterProcess
     from csas_graph.cli.common import open_store
     from csas_graph.migrations import migrate
+    from csas_graph.result_cache import SHARED_DIR_ENV
 
     settings = get_settings()
     with open_store() as store:  # once, before the workers (each would otherwise race to migrate)
         migrate(store)
+    # the workers' shared analysis results: private (0700), in memory where there is /dev/shm
+    results = tempfile.mkdtemp(prefix="csas-results-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     writer = WriterProcess().start()
-    os.environ[SOCKET_ENV] = writer.path  # the workers inherit it
+    os.environ[SOCKET_ENV] = writer.path  # the workers inherit both
+    os.environ[SHARED_DIR_ENV] = results
     try:
         uvicorn.run(
             "api.main:create_app",
@@ -48,6 +54,7 @@ def serve(
         )
     finally:
         writer.stop()
+        shutil.rmtree(results, ignore_errors=True)
 
 
 @app.command()
