@@ -189,3 +189,56 @@ def test_a_writer_that_dies_is_restarted(cli_env: dict[str, str], case_id: str) 
     finally:
         remote.close()
         writer.stop()
+
+
+@pytest.mark.slow
+def test_csas_serve_audits_through_its_writer_and_leaves_nothing_behind(
+    cli_env: dict[str, str], world: World, store: GraphStore
+) -> None:
+    """The deployed path: ``csas serve --workers 2`` starts one writer for both workers; every answer's
+    record is committed; stopping the server stops the writer and removes its socket and shared cache."""
+    import socket
+
+    import psutil
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "csas_graph", "serve", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(cmd, env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, "csas serve exited"
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "csas serve did not come up"
+            time.sleep(0.5)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        writers = [c for c in children if "csas_graph.audit_writer" in " ".join(c.cmdline())]
+        assert len(writers) == 1, [c.cmdline() for c in children]
+        shared = {c.environ().get("CSAS_RESULT_CACHE_DIR") for c in children} - {None}
+        assert len(shared) == 1  # one result cache folder for both workers
+        folders = [Path(writers[0].cmdline()[-2]).parent, Path(str(shared.pop()))]
+        with httpx.Client(base_url=base, headers=world.auth("analyst"), timeout=60) as c:
+            for _ in range(6):  # over both workers
+                r = c.get(f"/cases/{world.red_case}")
+                assert r.status_code == 200, r.text
+                rid = r.headers["x-request-id"]
+                found = store.run_statement(
+                    "MATCH (a:AuditRecord {request_id: $r}) RETURN a.action AS action", {"r": rid}, write=False
+                )
+                assert [row["action"] for row in found] == ["case.read"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    psutil.wait_procs(writers, timeout=15)
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in writers), (
+        "the writer outlived csas serve"
+    )
+    assert not any(f.exists() for f in folders), "the writer's socket or the shared cache folder was left behind"
+    assert audit.verify_chain(store).ok

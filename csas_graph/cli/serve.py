@@ -16,7 +16,11 @@ def serve(
     host: str = typer.Option(None, help="Listen address (default 127.0.0.1: loopback only)."),
     port: int = typer.Option(None, help="Listen port (default 8000)."),
     workers: int = typer.Option(
-        1, min=1, max=64, help="Server processes (one audit chain across them; 3 measured best on 2 cores)."
+        1,
+        min=1,
+        max=64,
+        help="Server processes: one audit chain and result cache across them, 3 measured best on 2 cores; "
+        "an import's progress is known only to the process that runs it.",
     ),
 ) -> None:
     """Serve the HTTP API and the web UI.
