@@ -29,7 +29,8 @@ handing the record over, plus waiting for its commit once the answer is ready), 
 requests (so it holds across several server processes). Beside it, the records' mean latency from
 hand-over to commit (``auditcommit``), most of which overlaps preparing the answer. The audit chain
 is verified at the end. Clients are threads of this process and share its cores with the server
-and Neo4j (their CPU is in the figures).
+and Neo4j (their CPU is in the figures). *Other cores*: CPU seconds per second that processes other
+than this bench, its server and its Neo4j used during the run (a shared machine).
 """
 
 from __future__ import annotations
@@ -196,6 +197,48 @@ def as_requests(mix: list[tuple[str, dict[str, Any]]]) -> list[Job]:
     return [("POST", f"/cases/{CASE}/analyses/{name}", params) for name, params in mix]
 
 
+class CpuWatch:
+    """CPU seconds the whole machine spent, and how much of it was not this bench's processes.
+
+    Ours: this process, ``pids`` and their descendants (the server's workers and audit writer),
+    and the Neo4j of ``home``. The rest (other builds, their databases) is reported as *other
+    cores* (CPU seconds per second of the run), because it is what the figures were measured
+    against on a shared machine.
+    """
+
+    def __init__(self, home: Path, pids: list[int]) -> None:
+        import psutil
+
+        roots = [psutil.Process(), *(psutil.Process(p) for p in pids)]
+        roots += [
+            p for p in psutil.process_iter(["cmdline"]) if str(home / "neo4j") in " ".join(p.info["cmdline"] or [])
+        ]
+        unique = {q.pid: q for p in roots for q in (p, *p.children(recursive=True))}  # the server is our child
+        self.procs = list(unique.values())
+        self.start = (self._busy(), self._ours(), time.perf_counter())
+
+    def other_cores(self) -> float:
+        busy, ours, t0 = self.start
+        return ((self._busy() - busy) - (self._ours() - ours)) / (time.perf_counter() - t0)
+
+    @staticmethod
+    def _busy() -> float:
+        import psutil
+
+        t = psutil.cpu_times()
+        return float(t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0))
+
+    def _ours(self) -> float:
+        total = 0.0
+        for p in self.procs:
+            try:
+                t = p.cpu_times()
+            except Exception:  # noqa: BLE001 - a process that ended: its time is lost to both sides
+                continue
+            total += t.user + t.system
+        return total
+
+
 def run_threads(clients: int, requests: int, work: Callable[[int, int], None]) -> tuple[float, list[float]]:
     latencies: list[float] = []
     lock = threading.Lock()
@@ -324,7 +367,9 @@ def bench_api(
                 failures.append(status)
             timings.append(server_timing(timing))
 
+        watch = CpuWatch(home, [proc.pid])
         wall, latencies = run_threads(clients, per_client, work)
+        other = watch.other_cores()
         assert not failures, f"{len(failures)} failed requests: {sorted(set(failures))}"
     finally:
         for c in sessions:
@@ -336,6 +381,7 @@ def bench_api(
     commits = [float(t["auditcommit"]) for t in timings if "auditcommit" in t]
     outcomes = [t["cache"] for t in timings if "cache" in t]
     result = summary(label, wall, latencies)
+    result["other_cores"] = other
     result["audit_share"] = audit_ms / app_ms if app_ms else float("nan")
     result["audit_ms_mean"] = audit_ms / len(timings)
     if commits:
@@ -345,7 +391,7 @@ def bench_api(
     return result
 
 
-def bench_peer(store: Any, clients: int, mix: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+def bench_peer(store: Any, home: Path, clients: int, mix: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     from csas_graph.analyses.registry import run_analysis
 
     per_client = len(mix) // clients
@@ -356,8 +402,11 @@ def bench_peer(store: Any, clients: int, mix: list[tuple[str, dict[str, Any]]]) 
         name, params = mix[n * per_client + i]
         run_analysis(store, CASE, name, params)
 
+    watch = CpuWatch(home, [])
     wall, latencies = run_threads(clients, per_client, work)
-    return summary("peer: analyst mix in-process, run_analysis (no HTTP, auth, audit or cache)", wall, latencies)
+    result = summary("peer: analyst mix in-process, run_analysis (no HTTP, auth, audit or cache)", wall, latencies)
+    result["other_cores"] = watch.other_cores()
+    return result
 
 
 def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) -> str:
@@ -366,12 +415,13 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) 
         "",
         f"`python -m bench.api --clients {args.clients} --requests {args.requests} --rows {args.rows} "
         f"--workers {args.workers}` on {datetime.now(UTC):%Y-%m-%d} (this machine: {os.cpu_count()} cores; "
-        "Neo4j local, loopback HTTP, load average at the end of each run beside it). Every API request "
+        "Neo4j local, loopback HTTP; beside each run the load average at its end and the *other cores*: "
+        "CPU seconds per second used by processes other than this bench's during it). Every API request "
         "authenticated by token, case access checked and audited (committed) before the answer.",
         "",
         "| run | requests | requests/s | p50 ms | p95 ms | audit share of request time | audit commit ms "
-        "| cache hit rate | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| cache hit rate | load | other cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         share = f"{r['audit_share'] * 100:.1f}% ({r['audit_ms_mean']:.1f} ms/request)" if "audit_share" in r else "-"
@@ -379,7 +429,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) 
         hits = f"{r['hit_rate'] * 100:.0f}%" if "hit_rate" in r else "-"
         lines.append(
             f"| {r['label']} | {r['requests']} | {r['rps']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {share} "
-            f"| {commit} | {hits} | {r['load']:.1f} |"
+            f"| {commit} | {hits} | {r['load']:.1f} | {r['other_cores']:.2f} |"
         )
     lines += [
         "",
@@ -437,7 +487,7 @@ def main() -> None:
             light = [light_mix()[i % 2] for i in range(total * 2)]
             results.append(bench_api(args.home, token, args.clients, light, label, args.workers, light[:40]))
         if "peer" in runs:
-            results.append(bench_peer(store, args.clients, mix))
+            results.append(bench_peer(store, args.home, args.clients, mix))
         for r in results:
             print(r)
         chain = audit.verify_chain(store)
