@@ -198,7 +198,6 @@ class RemoteWriter:
         self._conn: socket.socket | None = None
         self._waiting: dict[int, Ticket] = {}
         self._loop = loop
-        self._buffer = b""
 
     def submit(self, entry: dict[str, Any]) -> dict[str, Any]:
         return self.send(entry).result()
@@ -231,9 +230,8 @@ class RemoteWriter:
             conn.close()
             raise _lost(err) from err
         self._conn = conn
-        if self._loop is not None:
-            self._buffer = b""
-            self._loop.call_soon_threadsafe(self._loop.add_reader, conn.fileno(), self._on_readable, conn)
+        if self._loop is not None:  # each connection with its own buffer of an incomplete last line
+            self._loop.call_soon_threadsafe(self._loop.add_reader, conn.fileno(), self._on_readable, conn, bytearray())
         else:
             threading.Thread(target=self._read_answers, args=(conn,), daemon=True, name="audit-answers").start()
         return conn
@@ -248,7 +246,7 @@ class RemoteWriter:
         with self._lock:
             self._drop(conn)
 
-    def _on_readable(self, conn: socket.socket) -> None:
+    def _on_readable(self, conn: socket.socket, partial: bytearray) -> None:
         """On the event loop: read what has arrived and settle the tickets it answers."""
         try:
             data = conn.recv(1 << 16, socket.MSG_DONTWAIT)
@@ -260,7 +258,9 @@ class RemoteWriter:
             with self._lock:
                 self._drop(conn)
             return
-        *lines, self._buffer = (self._buffer + data).split(b"\n")
+        partial += data
+        *lines, rest = partial.split(b"\n")
+        partial[:] = rest
         for line in lines:
             self._settle(orjson.loads(line))
 

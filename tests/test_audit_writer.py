@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def bare_writer(cli_env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[byte
             os.kill(proc.pid, signal.SIGCONT)
             proc.kill()
         proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_remote_records_chain_with_other_writers(

@@ -30,6 +30,7 @@ def serve(
     """
     import os
     import shutil
+    import signal
     import tempfile
 
     import uvicorn
@@ -43,10 +44,15 @@ def serve(
     with open_store() as store:  # once, before the workers (each would otherwise race to migrate)
         migrate(store)
     # the workers' shared analysis results: private (0700), in memory where there is /dev/shm
-    results = tempfile.mkdtemp(prefix="csas-results-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    _remove_orphaned_results(Path(shm))
+    results = tempfile.mkdtemp(prefix=f"csas-results-{os.getpid()}-", dir=shm)
     writer = WriterProcess().start()
     os.environ[SOCKET_ENV] = writer.path  # the workers inherit both
     os.environ[SHARED_DIR_ENV] = results
+    # uvicorn stops gracefully on SIGTERM and then raises it again under the handler it found:
+    # make that handler an exit that runs the clean-up below, not a silent death
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(
             "api.main:create_app",
@@ -59,6 +65,23 @@ def serve(
     finally:
         writer.stop()
         shutil.rmtree(results, ignore_errors=True)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _remove_orphaned_results(folder: Path) -> None:
+    """Result folders of servers that ended without cleaning up (killed): case data must not linger."""
+    import os
+    import shutil
+
+    import psutil
+
+    for path in folder.glob("csas-results-*-*"):
+        pid = path.name.split("-")[2]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)) and path.stat().st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @app.command()
