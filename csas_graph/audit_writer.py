@@ -157,7 +157,14 @@ def _read_jobs(
         selector.unregister(conn)
         del pending[conn]
         conn.close()
-    return [_Job(conn, int(m["id"]), m["entry"]) for m in map(orjson.loads, lines)]
+    jobs = []
+    for line in lines:
+        try:
+            message = orjson.loads(line)
+            jobs.append(_Job(conn, int(message["id"]), dict(message["entry"])))
+        except (ValueError, KeyError, TypeError):  # not from RemoteWriter: ignored, never half-written
+            continue
+    return jobs
 
 
 def _commit_and_answer(appender: ChainAppender, batch: list[_Job]) -> None:
