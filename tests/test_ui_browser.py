@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
+from test_api_support import serve_on_loopback
 
 from api.main import create_app
 from csas_graph import auth
@@ -52,12 +49,6 @@ UI_UPLOAD = "a_csp_call_data_07700900472.csv"
 FIXTURE_FILES = ("cells_wgs84.csv", "cells_osgb36.csv", "c_ee_voice_sms.csv", "a_csp_call_data_07700900438.csv")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Case:
     def __init__(self, case_id: str, token: str, folder: Path, truth: dict[str, Any], base: str) -> None:
         self.case_id, self.token, self.folder, self.truth, self.base = case_id, token, folder, truth, base
@@ -75,22 +66,8 @@ class Case:
 
 @pytest.fixture(scope="module")
 def server(store: GraphStore, settings: Settings) -> Iterator[str]:
-    port = _free_port()
-    app = create_app(settings, store)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
+    with serve_on_loopback(create_app(settings, store)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
