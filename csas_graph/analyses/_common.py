@@ -13,9 +13,9 @@ Conventions every analysis follows:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -180,6 +180,7 @@ def evidence(ids: Iterable[str], cap: int = EVIDENCE_CAP) -> dict[str, Any]:
 # ------------------------------------------------------------------------- data version
 #: a case's complete files and their completion times; None while a file is loading
 DataVersion = tuple[tuple[str, ...], tuple[str, ...]]
+T = TypeVar("T")
 #: how many (database, case, version) entries each per-process cache keeps
 KEEP = 8
 _KEPT_CELLS: dict[tuple[str, str, DataVersion], CellIndex] = {}
@@ -199,11 +200,25 @@ def read_data_version(store: GraphStore, case_id: str) -> DataVersion | None:
     return data_version(read_fast(store, "analyses/data_version", case_id=case_id)[0])
 
 
-def keep_latest(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """Keep ``value`` under ``key``, forgetting the oldest entries beyond :data:`KEEP`."""
-    cache[key] = value
-    while len(cache) > KEEP:
-        cache.pop(next(iter(cache)))
+def kept(
+    cache: dict[tuple[str, str, DataVersion], T],
+    store: GraphStore,
+    case_id: str,
+    version: DataVersion | None,
+    load: Callable[[], T],
+) -> T:
+    """``load()``, kept in ``cache`` per database, case and data ``version`` (the newest :data:`KEEP` entries).
+
+    Nothing is kept while a file is loading (``version`` None): the value is loaded each time.
+    """
+    if version is None:
+        return load()
+    key = (store.uri, case_id, version)
+    if key not in cache:
+        cache[key] = load()
+        while len(cache) > KEEP:
+            cache.pop(next(iter(cache)))
+    return cache[key]
 
 
 # ------------------------------------------------------------------------------ reads
@@ -313,15 +328,13 @@ class CellIndex:
 
         A kept index also keeps its neighbour and distance caches, which repeated questions reuse.
         """
-        key = (store.uri, case_id, version)
-        if version is not None and key in _KEPT_CELLS:
-            return _KEPT_CELLS[key]
-        rows = read_fast(store, "analyses/cells", case_id=case_id)
-        fields = ("cell", "cgi", "resolved", "lat", "lon", "azimuth", "beamwidth", "site_name")
-        index = cls(unpack(rows[0] if rows else None, fields, times=(), nullable=fields[1:]))
-        if version is not None:
-            keep_latest(_KEPT_CELLS, key, index)
-        return index
+
+        def load() -> CellIndex:
+            rows = read_fast(store, "analyses/cells", case_id=case_id)
+            fields = ("cell", "cgi", "resolved", "lat", "lon", "azimuth", "beamwidth", "site_name")
+            return cls(unpack(rows[0] if rows else None, fields, times=(), nullable=fields[1:]))
+
+        return kept(_KEPT_CELLS, store, case_id, version, load)
 
     def near_point(self, lat: float, lon: float, radius_m: float) -> list[str]:
         key = (lat, lon, radius_m)

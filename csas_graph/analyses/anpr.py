@@ -22,7 +22,7 @@ from csas_graph.analyses._common import (
     evidence,
     haversine_m,
     iso,
-    keep_latest,
+    kept,
     read_fast,
     unpack,
 )
@@ -59,14 +59,12 @@ _KEPT_CAMERAS: dict[tuple[str, str, DataVersion], dict[str, tuple[float, float]]
 
 def _cameras(store: GraphStore, case_id: str, version: DataVersion | None) -> dict[str, tuple[float, float]]:
     """Located cameras of the case; kept per process while the case's data ``version`` holds."""
-    key = (store.uri, case_id, version)
-    if version is not None and key in _KEPT_CAMERAS:
-        return _KEPT_CAMERAS[key]
-    rows = read_fast(store, "analyses/cameras", case_id=case_id)
-    cameras = {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
-    if version is not None:
-        keep_latest(_KEPT_CAMERAS, key, cameras)
-    return cameras
+
+    def load() -> dict[str, tuple[float, float]]:
+        rows = read_fast(store, "analyses/cameras", case_id=case_id)
+        return {r["camera"]: (r["lat"], r["lon"]) for r in rows if r["lat"] is not None}
+
+    return kept(_KEPT_CAMERAS, store, case_id, version, load)
 
 
 def _read_columns(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> dict[str, list[Any]]:
@@ -114,11 +112,11 @@ def _matches(
     seen, read = seen[hit], read[hit]
     phone = np.asarray(pd.factorize(np.asarray(found["number"], dtype=object))[0])[seen] if len(seen) else seen
     candidates: dict[str, Row] = {}
+    ids = found["event_id"]
     order = np.argsort(phone, kind="stable")
     for group in np.split(order, np.flatnonzero(np.diff(phone[order])) + 1) if len(order) else []:
         matched_reads = {reads[i]["event_id"] for i in read[group].tolist()}
         if len(matched_reads) >= min_support:
-            ids = found["event_id"]
             candidates[found["number"][int(seen[group[0]])]] = {
                 "reads": matched_reads,
                 "sightings": {ids[i] for i in seen[group].tolist()},
@@ -127,12 +125,8 @@ def _matches(
 
 
 def _read_chunks(store: GraphStore, name: str, case_id: str, probes: list[Row]) -> list[Row]:
-    fields = PROBE_FIELDS[name]
-    out: list[Row] = []
-    for i in range(0, len(probes), PROBE_CHUNK):
-        rows = read_fast(store, name, case_id=case_id, probes=probes[i : i + PROBE_CHUNK])
-        out += unpack(rows[0] if rows else None, fields)
-    return out
+    """:func:`_read_columns` as rows, times as datetimes."""
+    return unpack(_read_columns(store, name, case_id, probes), PROBE_FIELDS[name])
 
 
 def whole_hours(since: datetime, until: datetime) -> tuple[datetime, datetime]:
