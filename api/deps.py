@@ -82,6 +82,7 @@ def current_user(
         principal = auth.authenticate_jwt(token, settings, store)
     elif isinstance(case_id, str) and CASE_ID.match(case_id):
         # a case route: the token, the case and its data state in one round trip (see case_access)
+        request.state.case_read_at = time.time()  # for the result cache (ResultCache.put's read_at)
         principal, case_row, sources = auth.authenticate_token_for_case(store, token, case_id)
         request.state.case_lookup = (case_id, case_row, sources)
     else:
@@ -172,6 +173,7 @@ def check_case_access(
     """:func:`case_access` for callers in a worker thread."""
     lookup = getattr(request.state, "case_lookup", None)
     if lookup is None or lookup[0] != case_id:
+        request.state.case_read_at = time.time()
         rows = store.read(cypher.load("api/case_state"), case_id=case_id)
         lookup = (case_id, rows[0]["case"], list(rows[0]["sources"] or [])) if rows else (case_id, None, [])
         request.state.case_lookup = lookup

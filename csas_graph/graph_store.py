@@ -9,6 +9,7 @@ Queries come from ``cypher/`` and are checked against their declared parameters.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ from csas_graph.settings import Settings
 from cypher import CypherQuery
 
 Row = dict[str, Any]
+#: attempts of a :meth:`GraphStore.read_plain` that failed with a transient error
+READ_ATTEMPTS = 4
 
 
 class GraphStore:
@@ -98,6 +101,29 @@ class GraphStore:
         def call() -> list[Row]:
             with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
                 return [r.data() for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
+
+        result: list[Row] = self._guard(call)
+        return result
+
+    def read_plain(self, query: CypherQuery | str, /, **params: Any) -> list[Row]:
+        """:meth:`read` for queries that return plain values (strings, numbers, lists of them), in
+        one auto-commit transaction: one round trip instead of begin, run and commit, and records
+        become dicts as they are (no ``Record.data()`` walk). Retried on transient errors like a
+        managed transaction (a read is safe to repeat). The analyses' reads go this way."""
+        q = _checked(query, params)
+        text = neo4j.Query(q.text, timeout=self.query_timeout_s)
+        sent = {key: _utc_param(value) for key, value in params.items()}
+
+        def call() -> list[Row]:
+            for attempt in itertools.count(1):
+                try:
+                    with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+                        return [dict(record.items()) for record in s.run(text, sent)]
+                except (Neo4jError, DriverError) as err:
+                    if attempt >= READ_ATTEMPTS or not err.is_retryable():
+                        raise
+                    time.sleep(0.05 * 2**attempt)
+            raise AssertionError("unreachable")
 
         result: list[Row] = self._guard(call)
         return result

@@ -10,14 +10,18 @@ where the *data-state key* (:func:`state_key`) is the SHA-256 of the case node's
 for every ``SourceFile`` of the case, its SHA-256, status and start and completion times. Every
 change an analysis can see changes that key:
 
-* an import begins (a new ``SourceFile``, status ``loading``), completes (status ``complete``, a
-  completion time) or is rolled back (the ``SourceFile`` disappears);
-* the case is updated (its time zone, say) or disposed of and re-created (a new creation time);
+* an import begins (a new ``SourceFile``, status ``loading``, and the case's ``loads_begun``
+  counter goes up), completes (status ``complete``, a completion time) or is rolled back (the
+  ``SourceFile`` disappears; the counter stays where it went);
+* the case is updated or disposed of and re-created (a new creation time);
 * a disposed case has no data-state key at all, and is never served from the cache.
 
 While any file of the case is still loading the state is *unstable*: nothing is read from or
-written to the cache, because the data changes under the analysis. A result is stored only if the
-state read again after the analysis equals the state read before it.
+written to the cache, because the data changes under the analysis. A result is stored under the
+state read before the analysis. If a load began while it ran, the case's ``loads_begun`` changed
+for good, so no later request reads that state again and the entry is never found (it ages out):
+the counter only grows, so not even a load that began and was rolled back returns the case to a
+state an entry was stored under.
 
 The cache holds the rendered JSON response (bytes), the resolved parameters, the result hash and
 the row count, so that a hit still writes a complete audit record. It is bounded by entries and by
@@ -26,10 +30,8 @@ are also shared between the workers through a private folder (see :class:`Result
 
 Limitations
 -----------
-An import that begins *and* is rolled back entirely between the two state reads of one analysis
-(a failed import shorter than the analysis) leaves the state apparently unchanged; the result
-computed on its partial data could then be stored. Data written to a case other than through the
-importer (hand-edited Cypher) is invisible to the key: run ``csas serve`` afresh after such edits.
+Data written to a case other than through the importer (hand-edited Cypher) is invisible to the
+key: run ``csas serve`` afresh after such edits.
 Derived data written after an import completes (a post-import hook) is invisible to the key. The
 summaries of :mod:`csas_graph.analyses.summaries` are safe: an analysis answers from them only
 when they were built over exactly the case's complete files, and then row for row and hash for
@@ -43,6 +45,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +124,8 @@ class ResultCache:
         self._entries: OrderedDict[Key, CachedResult] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        #: case id -> when it was last forgotten (disposed of), for puts of analyses that were running
+        self._forgotten: dict[str, float] = {}
         self._shared_puts = 0
         self.shared_bound_every = 64  # puts between two checks of the shared folder's bounds
         self.hits = 0
@@ -142,9 +147,39 @@ class ResultCache:
         self._put_local(key, found)
         return found
 
-    def put(self, key: Key, value: CachedResult) -> None:
+    def put(self, key: Key, value: CachedResult, *, read_at: float | None = None) -> None:
+        """Keep ``value`` under ``key``; ``read_at`` (``time.time()`` before the state in ``key`` was
+        read): refused if the case was forgotten (disposed of, here or by another worker) since."""
+        if read_at is not None and self._forgotten_since(key[0], read_at):
+            return
         if self._put_local(key, value) and self.shared:
             self._write_shared(key, value)
+        if read_at is not None and self._forgotten_since(key[0], read_at):  # disposed of while storing
+            self._drop(key)
+
+    def _drop(self, key: Key) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+        if self.shared:
+            self._path(key).unlink(missing_ok=True)
+
+    def _forgotten_since(self, case_id: str, read_at: float) -> bool:
+        with self._lock:
+            local = self._forgotten.get(case_id)
+        if local is not None and local >= read_at:
+            return True
+        if self.shared is None:
+            return False
+        try:
+            return self._tombstone(case_id).stat().st_mtime >= read_at
+        except OSError:
+            return False
+
+    def _tombstone(self, case_id: str) -> Path:
+        assert self.shared is not None
+        return self.shared / f"forgotten-{_case_prefix(case_id)}"
 
     def _put_local(self, key: Key, value: CachedResult) -> bool:
         size = len(value.body)
@@ -162,8 +197,22 @@ class ResultCache:
         return True
 
     def forget_case(self, case_id: str) -> int:
-        """Drop every entry of a case (on disposal); returns how many were dropped."""
+        """Drop every entry of a case (on disposal); returns how many were dropped.
+
+        An analysis of the case still running then cannot store its result afterwards (see
+        :meth:`put`'s ``read_at``): the time is kept here and, for the other workers, as the
+        modification time of a tombstone file in the shared folder.
+        """
+        now = time.time()
+        if self.shared:
+            try:
+                tombstone = self._tombstone(case_id)
+                tombstone.touch()
+                os.utime(tombstone, (now, now))
+            except OSError:
+                pass
         with self._lock:
+            self._forgotten[case_id] = now
             stale = [k for k in self._entries if k[0] == case_id]
             for k in stale:
                 self._bytes -= len(self._entries.pop(k).body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Path, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -21,10 +22,12 @@ from api.deps import (
 )
 from api.schemas.analyses import AnalysisCatalogue, AnalysisInfo, AnalysisResultOut
 from api.schemas.common import problems
+from csas_graph.analyses.base import AnalysisResult
+from csas_graph.analyses.base import _default as json_default
 from csas_graph.cases import Case
 from csas_graph.errors import NotFound
 from csas_graph.graph_store import GraphStore
-from csas_graph.result_cache import CachedResult, ResultCache, make_key, read_state_key
+from csas_graph.result_cache import CachedResult, ResultCache, make_key
 
 router = APIRouter(tags=["analyses"], responses=problems(401, 403, 422, 503))
 
@@ -92,13 +95,42 @@ def _execute(
 
     # run_analysis validates again and records the parameters it resolved (defaults included)
     result = run_analysis(store, case.case_id, name, params)
+    digest = result.hash  # canonical JSON of every row: computed once
     # handed to the audit writer first: the answer is rendered while the record commits
-    _audit_run(audit, name, case, result.params, len(result.rows), result.hash)
-    out = AnalysisResultOut(**result.as_dict(), evidence=result.evidence)
-    found = CachedResult(out.model_dump_json().encode("utf-8"), result.params, result.hash, len(result.rows))
-    if key is not None and read_state_key(store, case.case_id) == state:
-        cache.put(key, found)  # only if the data did not change while the analysis ran
+    _audit_run(audit, name, case, result.params, len(result.rows), digest)
+    found = CachedResult(render_result(result, digest), result.params, digest, len(result.rows))
+    if key is not None:
+        # under the state read before the analysis: a load that began meanwhile changed the state
+        # for good (the case's loads_begun), so this entry can then never be found again; and not
+        # at all if the case was disposed of meanwhile
+        cache.put(key, found, read_at=getattr(audit.request.state, "case_read_at", 0.0))
     return Response(found.body, media_type="application/json")
+
+
+#: sorted keys (as in the canonical JSON the result hash is taken over); times through json_default
+_RENDER_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def render_result(result: AnalysisResult, digest: str) -> bytes:
+    """The :class:`AnalysisResultOut` document of ``result``, rendered once to JSON bytes.
+
+    orjson straight from the rows: no pydantic validation or re-serialisation of row lists (the
+    shape is fixed here, and the OpenAPI document states it through ``response_model``). Values
+    JSON cannot hold natively are written as in the canonical JSON the result hash is taken over
+    (times as ISO 8601, sets sorted, models dumped), so the answer shows what was hashed.
+    """
+    document = {
+        "analysis": result.name,
+        "case_id": result.case_id,
+        "params": result.params,
+        "result_hash": digest,
+        "row_count": len(result.rows),
+        "rows": result.rows,
+        "evidence": result.evidence,
+        "excluded": result.excluded,
+        "extra": result.extra,
+    }
+    return orjson.dumps(document, default=json_default, option=_RENDER_OPTIONS)
 
 
 def _audit_run(audit: AuditContext, name: str, case: Case, params: Any, rows: int, result_hash: str) -> None:
