@@ -24,8 +24,13 @@ from csas_graph.errors import IngestError
 MAX_FIELD_BYTES = 1 << 20
 #: how many leading rows may hold a preamble before the header
 MAX_PREAMBLE_ROWS = 64
-#: XLSX: refuse workbooks whose members expand beyond this, or by more than this ratio
-XLSX_MAX_UNCOMPRESSED = 512 << 20
+#: XLSX: a worksheet whose XML and shared strings together expand past this is streamed
+#: (:mod:`ingest.xlsx_stream`, flat memory) instead of loaded whole by calamine; this is also the
+#: most calamine is given to hold
+XLSX_STREAM_THRESHOLD = 64 << 20
+#: XLSX: refuse workbooks whose members expand beyond this in all (a full 1,048,576-row sheet is
+#: about 1-2 GB), or any member by more than this ratio: both checked from the zip directory
+XLSX_MAX_UNCOMPRESSED = 4 << 30
 XLSX_MAX_RATIO = 200
 
 _BLOCK = 1 << 20
@@ -223,7 +228,12 @@ def _cell_text(value: Any) -> str:
 
 
 def check_zip(info: FileInfo) -> None:
-    """Refuse a zip bomb before parsing: total uncompressed size and per-member ratio."""
+    """Refuse a zip bomb before parsing: total uncompressed size and per-member ratio.
+
+    Method: from the zip directory only, nothing is decompressed. The total cap is a ceiling for
+    the streamed path; what is held in memory is bounded separately (calamine gets at most
+    :data:`XLSX_STREAM_THRESHOLD`; the streaming reader bounds a row, a cell and the shared strings).
+    """
     name = info.path.name
     try:
         with zipfile.ZipFile(info.path) as zf:
@@ -248,19 +258,60 @@ def check_zip(info: FileInfo) -> None:
 
 
 class XlsxSource(RowSource):
+    """The rows of one worksheet: through calamine, or streamed when the sheet is big.
+
+    Both paths give the same ``(sheet row, fields)``: the line is the sheet row (rows before the
+    first used one are yielded empty), fields are placed from column A by their cell reference,
+    trailing empty fields are dropped. A sheet whose XML plus shared strings expand past
+    :data:`XLSX_STREAM_THRESHOLD` is streamed (:mod:`ingest.xlsx_stream`): about 4x slower than
+    calamine, but memory does not grow with the rows.
+    """
+
     def __init__(self, info: FileInfo, sheet: str | None) -> None:
         self.info = info
         self.sheet = sheet
 
     @staticmethod
     def sheet_names(info: FileInfo) -> list[str]:
-        wb = _open_workbook(info)
-        try:
-            return list(wb.sheet_names)
-        finally:
-            wb.close()
+        """The workbook's sheet names in workbook order, from ``xl/workbook.xml`` (no sheet is loaded)."""
+        from ingest.xlsx_stream import workbook_parts
+
+        check_zip(info)
+        with _zip_of(info) as zf:
+            return [s.name for s in workbook_parts(zf, info.path.name).sheets]
+
+    def streamed(self) -> bool:
+        """Whether this sheet is read by the streaming reader (its XML is too big for calamine)."""
+        from ingest.xlsx_stream import workbook_parts
+
+        check_zip(info := self.info)
+        with _zip_of(info) as zf:
+            parts = workbook_parts(zf, info.path.name)
+            sheet = self._sheet_ref(parts.sheets)
+            size = _part_size(zf, sheet.part, info.path.name)
+            if parts.shared_strings:
+                size += _part_size(zf, parts.shared_strings, info.path.name)
+        return size > XLSX_STREAM_THRESHOLD
+
+    def _sheet_ref(self, sheets: list[Any]) -> Any:
+        name = self.info.path.name
+        if not sheets:
+            raise IngestError(f"{name}: not a readable XLSX workbook: it lists no sheet", file=name)
+        if self.sheet is None:
+            return sheets[0]
+        for sheet in sheets:
+            if sheet.name == self.sheet:
+                return sheet
+        names = ", ".join(s.name for s in sheets)
+        raise IngestError(f"{name}: no worksheet {self.sheet!r} (sheets: {names})", file=name)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        if self.streamed():
+            yield from self._streamed_rows()
+        else:
+            yield from self._calamine_rows()
+
+    def _calamine_rows(self) -> Iterator[tuple[int, list[str]]]:
         wb = _open_workbook(self.info)
         name = self.info.path.name
         try:
@@ -269,8 +320,11 @@ class XlsxSource(RowSource):
                     f"{name}: no worksheet {self.sheet!r} (sheets: {', '.join(wb.sheet_names)})", file=name
                 )
             ws = wb.get_sheet_by_name(self.sheet) if self.sheet else wb.get_sheet_by_index(0)
+            # calamine pads the rows above the first used one but starts each row at the first
+            # used column: pad that back so a field's position is its sheet column
+            lead = [""] * (ws.start[1] if ws.start else 0)
             for line, values in enumerate(ws.iter_rows(), 1):
-                fields = [_xlsx_cell_text(v) for v in values]
+                fields = lead + [_xlsx_cell_text(v) for v in values]
                 while fields and fields[-1] == "":
                     fields.pop()
                 yield line, fields
@@ -281,6 +335,41 @@ class XlsxSource(RowSource):
         finally:
             wb.close()
 
+    def _streamed_rows(self) -> Iterator[tuple[int, list[str]]]:
+        from ingest import xlsx_stream
+
+        info = self.info
+        name = info.path.name
+        line = 0
+        try:
+            with _zip_of(info) as zf:
+                parts = xlsx_stream.workbook_parts(zf, name)
+                sheet = self._sheet_ref(parts.sheets)
+                kinds = xlsx_stream.style_kinds(zf, parts.styles, name)
+                shared = xlsx_stream.read_shared_strings(zf, parts.shared_strings, name)
+                rows = xlsx_stream.iter_sheet_rows(zf, sheet.part, shared, kinds, parts.date1904, name, _xlsx_cell_text)
+                for line, fields in rows:
+                    yield line, fields
+        except IngestError:
+            raise
+        except Exception as exc:  # zlib, CRC and I/O errors while streaming
+            where = f", after row {line}" if line else ""
+            raise IngestError(f"{name}{where}: unreadable XLSX worksheet: {exc}", file=name) from None
+
+
+def _zip_of(info: FileInfo) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(info.path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(f"{info.path.name}: not a readable XLSX workbook: {exc}", file=info.path.name) from None
+
+
+def _part_size(zf: zipfile.ZipFile, part: str, name: str) -> int:
+    try:
+        return zf.getinfo(part).file_size
+    except KeyError:
+        raise IngestError(f"{name}: not a readable XLSX workbook: part {part} is missing", file=name) from None
+
 
 def _xlsx_cell_text(value: Any) -> str:
     """A worksheet cell as text; an integral number of up to 15 digits reads as its digits.
@@ -289,7 +378,7 @@ def _xlsx_cell_text(value: Any) -> str:
     such a cell is what a spreadsheet shows as digits (an IMSI typed as a number). Anything longer
     or fractional keeps its float form, so identifiers a spreadsheet mangled are still detected.
     Limitation: calamine gives every number as a float, so a cell written as ``123.0`` in the XML
-    also reads as ``123``.
+    also reads as ``123`` (the streaming reader parses numbers as floats too, to agree).
     """
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -299,8 +388,9 @@ def _xlsx_cell_text(value: Any) -> str:
 def _open_workbook(info: FileInfo) -> Any:
     """The workbook through calamine (Rust; ~12x faster than openpyxl's read-only mode, same values).
 
-    Limitation: calamine holds the whole worksheet's cells in memory while it is read; a sheet
-    is at most 1,048,576 rows, and the zip-bomb check runs first.
+    Limitation: calamine holds the whole worksheet's cells and the shared strings in memory while
+    it is read, so it is only given sheets under :data:`XLSX_STREAM_THRESHOLD` (bigger ones are
+    streamed); the zip-bomb check runs first.
     """
     import python_calamine
 
