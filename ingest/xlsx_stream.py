@@ -483,6 +483,93 @@ def _cell(c: ET.Element, ctx: _Context, tags: tuple[str, str, str, str]) -> tupl
     raise _CellError(f"unknown cell type t={kind[:20]!r}")
 
 
+def _row_fields(
+    row: ET.Element, line: int, ctx: _Context, tags: tuple[str, str, str, str], c_tag: str, columns: dict[str, int]
+) -> list[str] | None:
+    """The fields of one ``<row>`` placed by column, trailing empties dropped; ``None`` if no cell is used.
+
+    The common cells (an inline string of one ``<t>``, a shared string, a plain number) are read
+    here directly; every other kind goes through :func:`_cell`.
+    """
+    name = ctx.name
+    is_tag, t_tag = tags[1], tags[2]
+    v_tag = tags[0]
+    shared = ctx.shared
+    fields: list[str] = []
+    used = False
+    col = -1
+    for c in row:
+        if c.tag != c_tag:
+            continue
+        cref = c.get("r")
+        if cref is None:
+            col += 1
+        else:
+            col = columns.get(cref.rstrip("0123456789"), -1)
+            if col < 0:
+                col = _column_index(cref, columns)
+                if not 0 <= col < MAX_COLUMNS:
+                    raise IngestError(
+                        f"{name}, row {line}: unreadable XLSX worksheet: cell reference {cref[:20]!r}",
+                        file=name,
+                        line=line,
+                    )
+        if col >= MAX_COLUMNS:
+            raise IngestError(f"{name}, row {line}: unreadable XLSX worksheet: too many cells", file=name, line=line)
+        kind = c.get("t")
+        text = None
+        if kind == "inlineStr":
+            el = c.find(is_tag)
+            if el is not None and len(el) == 1:
+                t = el[0]
+                if t.tag == t_tag and not t.attrib:
+                    text = (t.text or "").strip(_XML_WS)
+                    if "_x" in text:
+                        text = _unescape(text)
+        elif kind == "s":
+            v = c.find(v_tag)
+            if v is not None:
+                try:
+                    index = int(v.text or "")
+                    text = shared[index] if index >= 0 else None
+                except (ValueError, IndexError):
+                    text = None
+        elif kind is None and c.get("s") is None:
+            v = c.find(v_tag)
+            raw = v.text if v is not None else None
+            if raw:
+                try:
+                    text = ctx.cell_text(float(raw)) if _NUMBER_RE.fullmatch(raw) else None
+                except ValueError:
+                    text = None
+        if text is None:
+            try:
+                text, cell_used = _cell(c, ctx, tags)
+            except _CellError as exc:
+                raise IngestError(f"{name}, row {line}: unreadable XLSX cell: {exc}", file=name, line=line) from None
+            if not cell_used:
+                continue
+        if len(text) > MAX_CELL_CHARS:
+            raise IngestError(
+                f"{name}, row {line}: refused: a cell of {len(text):,} characters (limit {MAX_CELL_CHARS:,})",
+                file=name,
+                line=line,
+            )
+        used = True
+        width = len(fields)
+        if col == width:
+            fields.append(text)
+        else:
+            if col > width:
+                fields.extend([""] * (col + 1 - width))
+            fields[col] = text
+    if not used:
+        return None
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
 def iter_sheet_rows(
     zf: zipfile.ZipFile,
     part: str,
@@ -523,63 +610,55 @@ def iter_sheet_rows(
                 line=line,
             )
         state["next"] = line + 1
-        fields: list[str] = []
-        used = False
-        col = -1
-        for c in row:
-            if c.tag != c_tag:
-                continue
-            cref = c.get("r")
-            col = _column_index(cref, columns) if cref else col + 1
-            if not 0 <= col < MAX_COLUMNS:
-                raise IngestError(
-                    f"{name}, row {line}: unreadable XLSX worksheet: cell reference {str(cref)[:20]!r}",
-                    file=name,
-                    line=line,
-                )
-            try:
-                text, cell_used = _cell(c, ctx, tags)
-            except _CellError as exc:
-                raise IngestError(f"{name}, row {line}: unreadable XLSX cell: {exc}", file=name, line=line) from None
-            if len(text) > MAX_CELL_CHARS:
-                raise IngestError(
-                    f"{name}, row {line}: refused: a cell of {len(text):,} characters (limit {MAX_CELL_CHARS:,})",
-                    file=name,
-                    line=line,
-                )
-            if cell_used:
-                used = True
-                if col >= len(fields):
-                    fields.extend([""] * (col + 1 - len(fields)))
-                fields[col] = text
-        if not used:
+        fields = _row_fields(row, line, ctx, tags, c_tag, columns)
+        if fields is None:
             return  # calamine yields an empty row only before a later used one: emitted as a gap then
         for gap in range(state["emitted"] + 1, line):
             yield gap, []
-        while fields and fields[-1] == "":
-            fields.pop()
         state["emitted"] = line
         yield line, fields
 
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=cast(Any, ("start",)))
+    fed = quiet_since = 0
     with zf.open(part) as stream:
-        for _event, el, fed in _pull(stream, ("start",), name, "worksheet"):
-            if sheet_data is None:
-                if not row_tag:  # the root element: learn its namespace
-                    ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
-                    row_tag, c_tag, sheet_data_tag = ns + "row", ns + "c", ns + "sheetData"
-                    tags = (ns + "v", ns + "is", ns + "t", ns + "r")
-                elif el.tag == sheet_data_tag:
-                    sheet_data = el
-                continue
-            if el.tag == row_tag:
-                if pending is not None:
-                    yield from finish(pending)
-                    del sheet_data[0]
-                pending, pending_fed = el, fed
-            elif pending is not None and fed - pending_fed > MAX_ROW_XML:
+        while True:
+            try:
+                chunk = stream.read(_CHUNK)
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+            except ET.ParseError as exc:
+                raise IngestError(
+                    f"{name}, after row {state['next'] - 1}: unreadable XLSX worksheet: {exc}", file=name
+                ) from None
+            fed += len(chunk)
+            for _event, el in _events(parser):
+                quiet_since = fed
+                if el.tag == row_tag:
+                    if sheet_data is None:
+                        raise IngestError(f"{name}: unreadable XLSX worksheet: a row outside <sheetData>", file=name)
+                    if pending is not None:
+                        yield from finish(pending)
+                        del sheet_data[0]  # the finished row: the tree keeps only rows not yet read
+                    pending, pending_fed = el, fed
+                elif sheet_data is None:
+                    if not row_tag:  # the root element: learn its namespace
+                        ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
+                        row_tag, c_tag, sheet_data_tag = ns + "row", ns + "c", ns + "sheetData"
+                        tags = (ns + "v", ns + "is", ns + "t", ns + "r")
+                    elif el.tag == sheet_data_tag:
+                        sheet_data = el
+            if not chunk:
+                break
+            # one row (or one text node anywhere) this big: refuse before holding any more of it
+            if (pending is not None and fed - pending_fed > MAX_ROW_XML) or fed - quiet_since > MAX_ROW_XML:
                 line = state["next"]
                 raise IngestError(
-                    f"{name}, row {line}: refused: a row over {MAX_ROW_XML >> 20} MB of XML", file=name, line=line
+                    f"{name}, row {line}: refused: unreadable XLSX worksheet: over {MAX_ROW_XML >> 20} MB of XML"
+                    " in one row",
+                    file=name,
+                    line=line,
                 )
         if pending is not None:
             yield from finish(pending)
