@@ -220,6 +220,11 @@ def _token_principal(rows: list[dict[str, Any]]) -> Principal:
 
 
 def _native(value: Any) -> datetime:
+    if isinstance(value, str):  # ISO text (api/principal_case returns it: cheaper to decode)
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise AuthenticationFailed("the API token has an unreadable expiry") from None
     native = value.to_native() if hasattr(value, "to_native") else value
     if not isinstance(native, datetime):
         raise AuthenticationFailed("the API token has an unreadable expiry")

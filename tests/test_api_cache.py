@@ -161,3 +161,37 @@ def test_workers_share_results_through_the_shared_folder(tmp_path: Path) -> None
     for i in range(6):
         bounded.put(make_key("E", "timeline", {"i": i}, "s"), CachedResult(b"{}", {}, "h", 0))
     assert len(list(tmp_path.iterdir())) <= 3
+
+
+def test_a_load_that_began_changes_the_state_for_good(store: GraphStore, case_id: str) -> None:
+    """Even a load rolled back leaves a new state (``loads_begun``): what was cached under the old
+    one, perhaps computed while that load ran, is never found again."""
+    import cypher
+    from csas_graph.cases import create_case
+    from csas_graph.result_cache import read_state_key
+
+    create_case(store, case_id)
+    before = read_state_key(store, case_id)
+    assert before is not None
+    store.write(cypher.load("ingest/source_file_begin"), case_id=case_id, sha256="f" * 64, props={})
+    assert read_state_key(store, case_id) is None  # loading: nothing cached or served
+    store.write(cypher.load("ingest/rollback_source_file"), case_id=case_id, sha256="f" * 64)
+    after = read_state_key(store, case_id)
+    assert after is not None and after != before
+
+
+def test_a_result_computed_before_a_disposal_is_not_stored(tmp_path: Path) -> None:
+    """An analysis that read the case's state before another worker disposed of the case cannot
+    store its result afterwards, here or in the shared folder."""
+    import time
+
+    here, other = ResultCache(shared_dir=str(tmp_path)), ResultCache(shared_dir=str(tmp_path))
+    key = make_key("C", "top-contacts", {"number": "+447700900001"}, "s")
+    read_at = time.time()
+    time.sleep(0.01)
+    other.forget_case("C")
+    here.put(key, CachedResult(b"{}", {}, "h", 0), read_at=read_at)
+    assert here.get(key) is None and ResultCache(shared_dir=str(tmp_path)).get(key) is None
+    time.sleep(0.01)
+    here.put(key, CachedResult(b"{}", {}, "h", 0), read_at=time.time())  # the case re-created since
+    assert ResultCache(shared_dir=str(tmp_path)).get(key) is not None

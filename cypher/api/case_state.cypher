@@ -1,4 +1,5 @@
 // The case and its source files' states, for the result cache's data-state key (null case: no such case).
+// File times as ISO text, as in api/principal_case (the same key from either).
 // params: case_id
 // returns: case, sources
 CALL () {
@@ -8,6 +9,7 @@ CALL () {
 CALL () {
   OPTIONAL MATCH (f:SourceFile {case_id: $case_id})
   WITH f ORDER BY f.sha256
-  RETURN collect(f {.sha256, .status, .started_at, .completed_at, .rows_read}) AS sources
+  RETURN collect(f {.sha256, .status, started_at: toString(f.started_at), completed_at: toString(f.completed_at),
+                  .rows_read}) AS sources
 }
 RETURN case, sources
