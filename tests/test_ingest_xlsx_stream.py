@@ -371,3 +371,19 @@ def test_format_kind_follows_calamine() -> None:
     assert xlsx_stream.format_kind('#,##0.0####" YMD"') is None
     assert xlsx_stream.format_kind("0.00") is None
     assert xlsx_stream.format_kind("\\Y000000") is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_gc_state_is_restored(adm_workbook: Path, enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        rows = source.XlsxSource(source.scan_file(adm_workbook), "Telephony")._streamed_rows()
+        next(rows)
+        assert gc.isenabled() is enabled  # between rows the caller's GC state holds
+        assert sum(1 for _ in rows) > 500
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
