@@ -643,7 +643,8 @@ def tower_dump(store: GraphStore, case_id: str, p: TowerDumpParams) -> AnalysisR
     """
     scenes = p.scene_list()
     # the case's cells are only needed to resolve cells named by CGI
-    cells = CellIndex.load(store, case_id) if any(s.cells is not None for s in scenes) else CellIndex([])
+    named = any(s.cells is not None for s in scenes)
+    cells = CellIndex.load(store, case_id, read_data_version(store, case_id)) if named else CellIndex([])
     min_scenes = p.min_scenes or len(scenes)
     if min_scenes > len(scenes):
         raise InvalidInput(f"min_scenes {min_scenes} exceeds the {len(scenes)} scenes given", field="min_scenes")

@@ -401,15 +401,19 @@ def call_chains(store: GraphStore, case_id: str, p: CallChainsParams) -> Analysi
     complete: list[list[Event]] = []
     for _ in range(p.max_hops - 1):
         outgoing({c[-1]["dst"] for c in chains})
-        grown: list[list[Event]] = []
+        candidates: list[list[Event]] = []
         for chain in chains:
             last = chain[-1]
             visited = {chain[0]["src"], *(e["dst"] for e in chain)}
-            nexts = [
-                e for e in out_cache[last["dst"]] if last["t"] < e["t"] <= last["t"] + delta and e["dst"] not in visited
-            ]
-            screen({e["dst"] for e in nexts})
-            nexts = [e for e in nexts if e["dst"] not in excluded]
+            window = (last["t"], last["t"] + delta)
+            candidates.append(
+                [e for e in out_cache[last["dst"]] if window[0] < e["t"] <= window[1] and e["dst"] not in visited]
+            )
+        # every chain's next numbers screened in one query (a number's verdict does not depend on the others)
+        screen({e["dst"] for nexts in candidates for e in nexts})
+        grown: list[list[Event]] = []
+        for chain, found in zip(chains, candidates, strict=True):
+            nexts = [e for e in found if e["dst"] not in excluded]
             if not nexts and len(chain) >= 2:
                 complete.append(chain)
             grown += [[*chain, e] for e in nexts]

@@ -23,6 +23,7 @@ from csas_graph.analyses._common import (
     haversine_m,
     iso,
     iso_local,
+    read_data_version,
     read_fast,
 )
 from csas_graph.analyses.base import AnalysisResult
@@ -432,7 +433,8 @@ def timeline(store: GraphStore, case_id: str, p: TimelineParams) -> AnalysisResu
     """
     tz = case_timezone(store, case_id)
     since, until = p.window()
-    sightings = fetch_sightings(store, case_id, [p.number], since, until, CellIndex.load(store, case_id))[p.number]
+    cells = CellIndex.load(store, case_id, read_data_version(store, case_id))  # kept while the data holds
+    sightings = fetch_sightings(store, case_id, [p.number], since, until, cells)[p.number]
     rows: list[Row] = []
     prev: Row | None = None
     for s in sightings:
