@@ -633,25 +633,21 @@ def iter_sheet_rows(
 
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=cast(Any, ("start",)))
     fed = quiet_since = 0
-    gc_was_enabled = gc.isenabled()
     with zf.open(part) as stream:
         while True:
             ready: list[tuple[int, int, list[str]]] = []
             # the cyclic GC is paused while a chunk is parsed and turned into text (it otherwise
             # takes half the time: the parser allocates ~50 tracked elements a row, none in a cycle)
-            # and resumed before the rows are handed to the caller
+            # and restored before the rows are handed to the caller (whose state it is: the reader
+            # pauses it too while it builds a chunk)
+            gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                try:
-                    chunk = stream.read(_CHUNK)
-                    if chunk:
-                        parser.feed(chunk)
-                    else:
-                        parser.close()
-                except ET.ParseError as exc:
-                    raise IngestError(
-                        f"{name}, after row {state['next'] - 1}: unreadable XLSX worksheet: {exc}", file=name
-                    ) from None
+                chunk = stream.read(_CHUNK)
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
                 fed += len(chunk)
                 for _event, el in _events(parser):
                     quiet_since = fed
@@ -673,6 +669,10 @@ def iter_sheet_rows(
                             sheet_data = el
                 if not chunk and pending is not None:
                     finish(pending, ready)
+            except ET.ParseError as exc:  # the pull parser reports it from read_events (or close)
+                started = pending.get("r") if pending is not None else None
+                where = f", in or after row {started}" if started else ""
+                raise IngestError(f"{name}{where}: unreadable XLSX worksheet: {exc}", file=name) from None
             finally:
                 if gc_was_enabled:
                     gc.enable()

@@ -332,7 +332,8 @@ def test_one_huge_element_is_refused_before_it_is_held(tmp_path: Path, monkeypat
 @pytest.mark.parametrize(
     ("sheet", "fragment"),
     [
-        ('<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"', "unreadable XLSX worksheet"),
+        ('<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"', "in or after row 2: unreadable XLSX"),
+        ('<row r="1"><c r="A1"><v>1</v></c></row></sheetData><oops>', "in or after row 1: unreadable XLSX"),
         ('<row r="1"><c r="A1" t="s"><v>99</v></c></row>', "row 1: unreadable XLSX cell: shared string index"),
         ('<row r="1"><c r="A1" t="b"><v>2</v></c></row>', "row 1: unreadable XLSX cell: unrecognised boolean"),
         ('<row r="1"><c r="A1" t="n"><v>abc</v></c></row>', "row 1: unreadable XLSX cell: not a number"),
