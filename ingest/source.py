@@ -263,8 +263,8 @@ class XlsxSource(RowSource):
     Both paths give the same ``(sheet row, fields)``: the line is the sheet row (rows before the
     first used one are yielded empty), fields are placed from column A by their cell reference,
     trailing empty fields are dropped. A sheet whose XML plus shared strings expand past
-    :data:`XLSX_STREAM_THRESHOLD` is streamed (:mod:`ingest.xlsx_stream`): about 5x slower than
-    calamine in CPU (~9,000 rows/s on the ADM sheet), but memory does not grow with the rows
+    :data:`XLSX_STREAM_THRESHOLD` is streamed (:mod:`ingest.xlsx_stream`): about 3x slower than
+    calamine in CPU (~17,000 rows/s on the ADM sheet), but memory does not grow with the rows
     (docs/benchmarks.md, "XLSX streaming").
     """
 
