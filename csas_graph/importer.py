@@ -186,6 +186,7 @@ def import_file(
                 )
             if progress:
                 progress(done, source.total_rows)
+            release_free_memory()
         loader.update_sessions(source.session_updates())  # after every batch landed
         loader.flush()
         report = source.final_report()
@@ -483,6 +484,32 @@ def source_from_frames(
         _chunks=lambda: iter(frames),
         _report=lambda: report,
     )
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system between chunks (glibc only; else nothing).
+
+    Why: a chunk's pandas and numpy buffers are freed after it is written, but glibc keeps freed
+    heap memory for reuse, so a long file's resident size crept up chunk after chunk (a 817k-row
+    GPRS file by ~50 MB more without this). ``malloc_trim`` costs about a millisecond.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
 
 
 def prefetched(chunks: Iterator[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
