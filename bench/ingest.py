@@ -87,11 +87,13 @@ RETURN type(r) AS rel, a.key AS from_key, b.key AS to_key, properties(r) AS prop
 
 @dataclass
 class PeakRss:
-    """Peak resident set size of processes, sampled in a background thread."""
+    """Peak resident set size of processes, sampled in a background thread, and the CPU they used."""
 
     pids: dict[str, int]
     interval_s: float = 0.2
     peaks: dict[str, int] = field(default_factory=dict)
+    #: CPU seconds (user + system) each process used while running
+    cpu_s: dict[str, float] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def _sample(self) -> None:
@@ -107,13 +109,20 @@ class PeakRss:
 
     @contextmanager
     def running(self) -> Iterator[PeakRss]:
+        def cpu() -> dict[str, float]:
+            times = {name: psutil.Process(pid).cpu_times() for name, pid in self.pids.items()}
+            return {name: t.user + t.system for name, t in times.items()}
+
         thread = threading.Thread(target=self._sample, daemon=True)
+        before = cpu()
         thread.start()
         try:
             yield self
         finally:
             self._stop.set()
             thread.join()
+            after = cpu()
+            self.cpu_s = {name: after[name] - before[name] for name in before}
 
     def mb(self, name: str) -> float:
         return self.peaks.get(name, 0) / 2**20
@@ -270,7 +279,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"csas import : {ours['cdr_rows']:,} CDR rows ({ours['events']:,} events) in {ours['seconds']:.1f} s"
             f" = {rows_per_s:,.0f} rows/s, {events_per_s:,.0f} events/s;"
-            f" peak RSS python {peaks.mb('python'):,.0f} MB, JVM {peaks.mb('jvm'):,.0f} MB"
+            f" peak RSS python {peaks.mb('python'):,.0f} MB, JVM {peaks.mb('jvm'):,.0f} MB;"
+            f" CPU python {peaks.cpu_s['python']:,.0f} s, JVM {peaks.cpu_s['jvm']:,.0f} s"
         )
         print(f"  graph: {ours['counts']}")
         if not args.no_peer:
@@ -283,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"LOAD CSV    : the same {peer_rels:,} CALLED/SEEN_AT edges (every property) in {seconds:.1f} s"
                 f" = {peer_rels / seconds:,.0f} edges/s (csas: {ours_rels / ours['seconds']:,.0f} edges/s);"
-                f" peak RSS JVM {peer_peaks.mb('jvm'):,.0f} MB"
+                f" peak RSS JVM {peer_peaks.mb('jvm'):,.0f} MB, CPU JVM {peer_peaks.cpu_s['jvm']:,.0f} s"
             )
             print(f"  peer graph: {importer_counts(store, 'BENCH-PEER')}")
             print(

@@ -37,6 +37,9 @@ class GraphStore:
         self.database = database
         self.uri = uri
         self.query_timeout_s = query_timeout_s
+        #: every session of this store starts after the writes its earlier sessions committed,
+        #: so on a cluster a read routed to a follower still sees this process's last import
+        self.bookmarks = GraphDatabase.bookmark_manager()
 
     # --------------------------------------------------------------------------- connecting
     @classmethod
@@ -99,7 +102,7 @@ class GraphStore:
         sent = {key: _utc_param(value) for key, value in params.items()}
 
         def call() -> list[Row]:
-            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            with self.session(read=True) as session:
                 return [r.data() for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
 
         result: list[Row] = self._guard(call)
@@ -117,7 +120,7 @@ class GraphStore:
         def call() -> list[Row]:
             for attempt in itertools.count(1):
                 try:
-                    with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+                    with self.session(read=True) as s:
                         return [dict(record.items()) for record in s.run(text, sent)]
                 except (Neo4jError, DriverError) as err:
                     if attempt >= READ_ATTEMPTS or not err.is_retryable():
@@ -178,8 +181,13 @@ class GraphStore:
     def _query(self, q: CypherQuery) -> str:
         return q.text
 
+    def session(self, *, read: bool = False) -> neo4j.Session:
+        """A session on the configured database, causally after this store's earlier writes."""
+        mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
+        return self.driver.session(database=self.database, bookmark_manager=self.bookmarks, default_access_mode=mode)
+
     def _session(self) -> neo4j.Session:
-        return self.driver.session(database=self.database)
+        return self.session()
 
     def _session_call(self, mode: str, fn: Any, query: str, params: Mapping[str, Any]) -> Any:
         # a server-side timeout, because variable-length path queries can run away

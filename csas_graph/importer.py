@@ -1315,7 +1315,7 @@ class BatchWriter:
     def transact(self, work: Callable[[Any], Any]) -> Any:
         """``work(tx)`` in one managed write transaction (retried by the driver on transient errors)."""
         store = self.store
-        with store.driver.session(database=store.database) as session:
+        with store.session() as session:
             return store._guard(lambda: session.execute_write(work))
 
     def run(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
@@ -1497,7 +1497,7 @@ def _auto_commit(store: GraphStore, name: str, **params: Any) -> None:
         from csas_graph.errors import ProgrammingError
 
         raise ProgrammingError(f"cypher/{name}.cypher declares {sorted(query.params)} but was given {sorted(params)}")
-    with store.driver.session(database=store.database) as session:
+    with store.session() as session:
         store._guard(lambda: session.run(query.text, params).consume())
 
 

@@ -32,6 +32,17 @@ def test_store_round_trip(store: GraphStore, case_id: str) -> None:
     assert rows == [{"key": "+447700900001"}]
 
 
+def test_sessions_carry_the_stores_bookmarks(store: GraphStore, case_id: str) -> None:
+    """Each write's bookmark reaches the store's bookmark manager, which its next sessions start from
+    (so on a cluster a read routed to a follower waits for this process's earlier writes)."""
+    before = set(store.bookmarks.get_bookmarks())
+    store.run_statement("CREATE (:Number {case_id: $c, key: 'bookmarked'})", {"c": case_id}, write=True)
+    after = set(store.bookmarks.get_bookmarks())
+    assert after and after != before
+    rows = store.run_statement("MATCH (n:Number {case_id: $c}) RETURN n.key AS key", {"c": case_id}, write=False)
+    assert rows == [{"key": "bookmarked"}]
+
+
 def test_read_only_unless_write(store: GraphStore) -> None:
     from csas_graph.errors import InvalidInput
 
