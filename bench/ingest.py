@@ -257,7 +257,13 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = args.data or Path(tempfile.gettempdir()) / f"csas-bench-ingest-{args.rows}-{args.seed}"
     truth = generate_data(data_dir, args.rows, args.seed)
     home = args.home or Path(tempfile.mkdtemp(prefix="csas-bench-home-"))
-    overrides: dict[str, Any] = {"home": home, "neo4j_uri": None, "neo4j_pagecache_mb": args.pagecache_mb}
+    overrides: dict[str, Any] = {
+        "home": home,
+        "neo4j_uri": None,
+        "neo4j_pagecache_mb": args.pagecache_mb,
+        # counting a 3M-row case's edges at the end takes longer than an interactive query may
+        "neo4j_query_timeout_s": 3600,
+    }
     if args.heap_mb:
         overrides["neo4j_heap_mb"] = args.heap_mb
     if args.batch_size:
