@@ -491,7 +491,7 @@ def release_free_memory() -> None:
 
     Why: a chunk's pandas and numpy buffers are freed after it is written, but glibc keeps freed
     heap memory for reuse, so a long file's resident size crept up chunk after chunk (a 817k-row
-    GPRS file by ~50 MB more without this). ``malloc_trim`` costs about a millisecond.
+    GPRS file by ~50 MB more without this). ``malloc_trim`` costs well under a millisecond.
     """
     if _LIBC is not None:
         _LIBC.malloc_trim(0)

@@ -170,15 +170,19 @@ class DataSessions:
         new = [(k, s) for k, s in self.current.items() if s.archived < 0]
         if new:
             keys = np.array([_key128("\x1f".join(k)) for k, _ in new], dtype=np.uint64).reshape(-1, 2)
-            k1 = np.concatenate([self._k1, keys[:, 0]])
-            order = np.argsort(k1, kind="stable")
-            self._k1 = k1[order]
-            self._k2 = np.concatenate([self._k2, keys[:, 1]])[order]
-            self._eid = np.concatenate([self._eid, np.array([s.event_id.encode() for _, s in new], dtype="S24")])[order]
-            self._start = np.concatenate([self._start, np.array([_ns(s.start) for _, s in new], dtype=np.int64)])[order]
-            self._end = np.concatenate([self._end, np.array([_ns(s.end) for _, s in new], dtype=np.int64)])[order]
-            self._chunk = np.concatenate([self._chunk, np.array([s.chunk for _, s in new], dtype=np.int32)])[order]
-            self._extended = np.concatenate([self._extended, np.zeros(len(new), dtype=bool)])[order]
+            added = {
+                "_k1": keys[:, 0],
+                "_k2": keys[:, 1],
+                "_eid": np.array([s.event_id.encode() for _, s in new], dtype="S24"),
+                "_start": np.array([_ns(s.start) for _, s in new], dtype=np.int64),
+                "_end": np.array([_ns(s.end) for _, s in new], dtype=np.int64),
+                "_chunk": np.array([s.chunk for _, s in new], dtype=np.int32),
+                "_extended": np.zeros(len(new), dtype=bool),
+            }
+            merged = {name: np.concatenate([getattr(self, name), column]) for name, column in added.items()}
+            order = np.argsort(merged["_k1"], kind="stable")
+            for name, column in merged.items():
+                setattr(self, name, column[order])
         if self._new_seqs:
             seqs = np.array(self._new_seqs, dtype=np.uint64).reshape(-1, 2)
             s1 = np.concatenate([self._seq1, seqs[:, 0]])
