@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import errors
@@ -52,6 +53,9 @@ def create_app(
         # Request threads mostly wait on Neo4j; a short GIL switch interval lets a thread whose
         # answer (or audit commit) has arrived run sooner than the default 5 ms allows.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+        # Sync dependencies and routes run on this loop's worker threads: a few, so that the loop
+        # itself (which answers once the audit record commits) is not queued behind them for the GIL
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         own = store is None
         app.state.store = store or GraphStore.connect(settings)
         migrate(app.state.store)

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # --- API --------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    #: worker threads per server process for blocking work (Neo4j reads, analyses). A process runs
+    #: one Python thread at a time (the GIL): beyond two, threads mostly wait for it, and so does
+    #: the event loop that releases each answer once its audit record has committed (bench.api:
+    #: audit commit 6-9 ms with 2 threads, 12-14 ms with the former 40). Raise it when analyses that
+    #: take seconds are common, so that they do not hold up quick requests on the same process.
+    api_threads: int = Field(default=2, ge=1, le=256)
     upload_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1)
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
