@@ -17,7 +17,7 @@ from api.metrics import Metrics
 from api.middleware import RequestContext, configure_logging
 from api.routers import admin, analyses, audit, cases, charts, entities, exports, health, imports, ui
 from csas_graph import __version__
-from csas_graph.audit import route_records
+from csas_graph.audit import InDatabaseWriter, links_in_database, route_records
 from csas_graph.audit_writer import SOCKET_ENV, RemoteWriter
 from csas_graph.graph_store import GraphStore
 from csas_graph.migrations import migrate
@@ -40,9 +40,11 @@ def create_app(
 ) -> FastAPI:
     """Build the app; tests pass their own settings and store.
 
-    Audit records go to the dedicated writer process listening on ``audit_socket`` (by default the
-    one ``csas serve`` started and named in ``CSAS_AUDIT_SOCKET``); without one, they are written
-    from this process (:mod:`csas_graph.audit`'s group writer).
+    Audit records go to the dedicated writer process listening on ``audit_socket`` when there is
+    one (passed, or the one ``csas serve`` started and named in ``CSAS_AUDIT_SOCKET``, which it does
+    only where Neo4j cannot link records itself). Otherwise each is appended and linked by Neo4j in
+    one statement from the request's thread (:class:`~csas_graph.audit.InDatabaseWriter`), or, where
+    Neo4j lacks ``apoc.util.sha256``, by this process' group writer.
     """
     settings = settings or get_settings()
     audit_socket = audit_socket or os.environ.get(SOCKET_ENV)
@@ -60,14 +62,16 @@ def create_app(
         app.state.store = store or GraphStore.connect(settings)
         migrate(app.state.store)
         remote = RemoteWriter(audit_socket, loop=asyncio.get_running_loop()) if audit_socket else None
-        if remote is not None:
-            route_records(app.state.store, remote)
+        writer = remote or (InDatabaseWriter(app.state.store) if links_in_database(app.state.store) else None)
+        if writer is not None:
+            route_records(app.state.store, writer)
         try:
             yield
         finally:
             app.state.jobs.shutdown()
-            if remote is not None:
+            if writer is not None:
                 route_records(app.state.store, None)
+            if remote is not None:
                 remote.close()
             if own:
                 app.state.store.close()

@@ -136,6 +136,20 @@ class GraphStore:
         q = _checked(query, params)
         return self._session_call("write", _collect, self._query(q), params)
 
+    def write_once(self, query: CypherQuery | str, /, **params: Any) -> list[Row]:
+        """One write statement in one auto-commit transaction: one round trip (the answer comes
+        once it is committed). Not retried: for appends whose every outcome the caller must learn
+        and report (the audit trail's), never for work that a retry could apply twice unseen."""
+        q = _checked(query, params)
+        sent = {key: _utc_param(value) for key, value in params.items()}
+
+        def call() -> list[Row]:
+            with self.session() as session:
+                return [dict(r.items()) for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
+
+        result: list[Row] = self._guard(call)
+        return result
+
     def write_batches(
         self,
         query: CypherQuery | str,

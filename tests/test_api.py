@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pytest
 import test_api_support as support
 from fastapi.testclient import TestClient
@@ -282,6 +283,7 @@ def test_audit_failure_fails_the_request(client: TestClient, world: World, monke
 
     monkeypatch.setattr(trail._GroupWriter, "_stage", broken)
     monkeypatch.setattr(RemoteWriter, "send", refused)
+    monkeypatch.setattr(GraphStore, "write_once", broken)  # the in-database append, as deployed
     r = client.get(f"/cases/{world.red_case}", headers=world.auth("analyst"))
     assert r.status_code == 503 and "Op Red" not in r.text and "10.0.0.1" not in r.text
     assert r.headers["content-type"] == "application/problem+json" and "audit" in r.json()["detail"]
@@ -436,6 +438,19 @@ def test_jwt_bearer_through_the_api(store: GraphStore, settings: Settings, world
         assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
         forged = token[:-8] + ("AAAAAAAA" if not token.endswith("AAAAAAAA") else "BBBBBBBB")
         assert c.get("/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_threads_for_blocking_work_follow_the_setting(store: GraphStore, settings: Settings) -> None:
+    """``CSAS_API_THREADS`` bounds the threads that run sync routes and dependencies: beyond a few,
+    they and the event loop (which releases each answer once its audit record commits) queue for
+    the GIL."""
+    for threads in (1, 3):
+        configured = settings.model_copy(update={"api_threads": threads})
+        with TestClient(create_app(configured, store)) as c:
+            assert c.portal is not None
+            limit = c.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+            assert c.get("/health").status_code == 200
+        assert limit == threads
 
 
 def test_metrics_and_structured_logs(client: TestClient, world: World) -> None:

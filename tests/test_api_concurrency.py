@@ -21,7 +21,6 @@ from test_api_support import RED_NUMBERS, World, plain_csv
 from api.main import create_app
 from csas_graph import audit
 from csas_graph.analyses.registry import run_analysis
-from csas_graph.audit_writer import WriterProcess
 from csas_graph.cases import create_case
 from csas_graph.graph_store import GraphStore
 from csas_graph.settings import Settings
@@ -36,9 +35,9 @@ MIX: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.fixture(scope="module")
-def server(store: GraphStore, settings: Settings, audit_writer: WriterProcess) -> Iterator[str]:
-    """uvicorn serving the app on loopback in a background thread, audit through the writer process."""
-    with support.serve_on_loopback(create_app(settings, store, audit_socket=audit_writer.path)) as base:
+def server(store: GraphStore, settings: Settings) -> Iterator[str]:
+    """uvicorn serving the app on loopback in a background thread, audited as deployed (in Neo4j)."""
+    with support.serve_on_loopback(create_app(settings, store)) as base:
         yield base
 
 

@@ -176,9 +176,9 @@ def audit_writer(cli_env: dict[str, str]) -> Iterator[WriterProcess]:
 
 
 @pytest.fixture(scope="module")
-def client(store: GraphStore, settings: Settings, audit_writer: WriterProcess) -> Iterator[TestClient]:
-    """The app as deployed: audit records go through the writer process, answers wait for them."""
-    app = create_app(settings, store, audit_socket=audit_writer.path)
+def client(store: GraphStore, settings: Settings) -> Iterator[TestClient]:
+    """The app as deployed: each audit record appended and linked by Neo4j before the answer."""
+    app = create_app(settings, store)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

@@ -142,9 +142,86 @@ def test_export_per_case_and_user(store: GraphStore, case_id: str) -> None:
     assert "bob" in csv_text.splitlines()[1]
 
 
-@pytest.fixture
-def chain(store: GraphStore, case_id: str) -> Iterator[list[dict[str, Any]]]:
-    records = [write(store, case_id, i=i) for i in range(3)]
+def write_in_database(store: GraphStore, case_id: str | None, **params: Any) -> dict[str, Any]:
+    """One record through :class:`audit.InDatabaseWriter`: linked by Neo4j, as the API's workers do."""
+    entry = {"user": "carol", "action": "test.search", "case_id": case_id, "params": json.dumps(params),
+             "result_count": 1, "result_hash": "cd" * 32, "client": "::1", "request_id": None}  # fmt: skip
+    return audit.InDatabaseWriter(store).submit(entry)
+
+
+def test_the_local_server_links_records_in_the_database(store: GraphStore, case_id: str) -> None:
+    assert audit.links_in_database(store)
+    before = write(store, case_id, q="group")
+    linked = write_in_database(store, case_id, q="database")
+    after = write(store, case_id, q="group again")
+    assert [before["seq"] + 1, before["seq"] + 2] == [linked["seq"], after["seq"]]
+    assert linked["prev_hash"] == before["hash"] and after["prev_hash"] == linked["hash"]
+    assert linked["hash_scheme"] == audit.HASH_SCHEME
+    # Neo4j's apoc.util.sha256 and Python agree on the link
+    assert linked["hash"] == audit.link_hash(before["hash"], linked["seq"], audit.body_hash(linked))
+    assert audit.verify_chain(store).ok
+
+
+def test_in_database_and_group_writers_in_many_threads_cannot_fork_the_chain(
+    store: GraphStore, settings: Settings, case_id: str
+) -> None:
+    """API workers (in-database links) and CLI commands (linked in Python) append at once."""
+    other = GraphStore.connect(settings)
+    seqs: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(6):
+                target = store if n % 3 else other
+                record = write_in_database(target, case_id, n=n, i=i) if n % 2 else write(target, case_id, n=n, i=i)
+                seqs.append(record["seq"])
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        other.close()
+    assert not errors
+    assert len(seqs) == 72 and len(set(seqs)) == 72
+    assert audit.verify_chain(store).ok
+
+
+def test_records_of_the_first_hash_scheme_still_verify(store: GraphStore, case_id: str) -> None:
+    """A chain written before ``hash_scheme`` (each hash over every field's canonical JSON) still
+    verifies, an alteration of such a record is still found, and new records chain after it."""
+    entry = {"user": "dave", "action": "old.read", "case_id": case_id, "params": "{}", "result_count": 2,
+             "result_hash": "ef" * 32, "client": "127.0.0.1", "request_id": None}  # fmt: skip
+    with store.transaction() as tx:
+        seq, prev = audit._locked_head(tx)
+        old = []
+        for i in range(2):
+            record = {**entry, "at": f"2025-01-0{i + 1}T00:00:00.000000Z", "seq": seq + 1 + i, "prev_hash": prev}
+            record["hash"] = prev = audit.record_hash(record)  # no hash_scheme: the first scheme
+            old.append(record)
+        assert audit._append(tx, old, seq, old[0]["prev_hash"])
+    newer = write_in_database(store, case_id, q="after the old ones")
+    assert newer["prev_hash"] == old[-1]["hash"]
+    assert audit.verify_chain(store).ok
+    original = stored(store, old[0]["seq"])
+    store.run_statement("MATCH (a:AuditRecord {seq: $s}) SET a.user = 'mallory'", {"s": old[0]["seq"]}, write=True)
+    try:
+        result = audit.verify_chain(store)
+        assert not result.ok and result.first_bad_seq == old[0]["seq"], result
+    finally:
+        restore(store, original)
+    assert audit.verify_chain(store).ok
+
+
+@pytest.fixture(params=["group", "in_database"])
+def chain(request: pytest.FixtureRequest, store: GraphStore, case_id: str) -> Iterator[list[dict[str, Any]]]:
+    append = write if request.param == "group" else write_in_database
+    records = [append(store, case_id, i=i) for i in range(3)]
     assert audit.verify_chain(store).ok
     yield records
     assert audit.verify_chain(store).ok, "a tamper test did not restore the chain"

@@ -194,11 +194,12 @@ def test_a_writer_that_dies_is_restarted(cli_env: dict[str, str], case_id: str) 
 
 
 @pytest.mark.slow
-def test_csas_serve_audits_through_its_writer_and_leaves_nothing_behind(
+def test_csas_serve_audits_every_answer_and_leaves_nothing_behind(
     cli_env: dict[str, str], world: World, store: GraphStore
 ) -> None:
-    """The deployed path: ``csas serve --workers 2`` starts one writer for both workers; every answer's
-    record is committed; stopping the server stops the writer and removes its socket and shared cache."""
+    """The deployed path: ``csas serve --workers 2`` on a Neo4j that links records itself starts no
+    writer process (each worker appends); every answer's record is committed; stopping the server
+    removes the workers' shared cache."""
     import socket
 
     import psutil
@@ -222,10 +223,11 @@ def test_csas_serve_audits_through_its_writer_and_leaves_nothing_behind(
             time.sleep(0.5)
         children = psutil.Process(proc.pid).children(recursive=True)
         writers = [c for c in children if "csas_graph.audit_writer" in " ".join(c.cmdline())]
-        assert len(writers) == 1, [c.cmdline() for c in children]
+        assert not writers, [c.cmdline() for c in children]
+        assert not {c.environ().get("CSAS_AUDIT_SOCKET") for c in children} - {None}
         shared = {c.environ().get("CSAS_RESULT_CACHE_DIR") for c in children} - {None}
         assert len(shared) == 1  # one result cache folder for both workers
-        folders = [Path(writers[0].cmdline()[-2]).parent, Path(str(shared.pop()))]
+        folders = [Path(str(shared.pop()))]
         with httpx.Client(base_url=base, headers=world.auth("analyst"), timeout=60) as c:
             for _ in range(6):  # over both workers
                 r = c.get(f"/cases/{world.red_case}")
@@ -238,9 +240,5 @@ def test_csas_serve_audits_through_its_writer_and_leaves_nothing_behind(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    psutil.wait_procs(writers, timeout=15)
-    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in writers), (
-        "the writer outlived csas serve"
-    )
-    assert not any(f.exists() for f in folders), "the writer's socket or the shared cache folder was left behind"
+    assert not any(f.exists() for f in folders), "the shared cache folder was left behind"
     assert audit.verify_chain(store).ok

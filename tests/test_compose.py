@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -24,6 +25,11 @@ def test_services_image_and_healthcheck() -> None:
     )
     assert "neo4j-data:/data" in neo4j["volumes"]
     assert "neo4j-data" in _compose()["volumes"]
+
+
+def test_neo4j_has_apoc_core_for_in_database_audit_links() -> None:
+    plugins = _compose()["services"]["neo4j"]["environment"]["NEO4J_PLUGINS"]
+    assert "apoc" in json.loads(plugins)
 
 
 def test_password_comes_from_the_environment_and_is_required() -> None:

@@ -25,8 +25,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web UI.
 
-    Audit records are written by a dedicated writer process (started here, restarted if it dies,
-    shared by every worker); a request is still answered only once its record is committed.
+    Each worker appends its audit records itself, linked to the chain by Neo4j in the same
+    statement (APOC core's ``apoc.util.sha256``). Where Neo4j lacks that function, a dedicated
+    writer process (started here, restarted if it dies, shared by every worker) links and appends
+    them. Either way a request is answered only once its record is committed.
     """
     import os
     import shutil
@@ -35,6 +37,7 @@ def serve(
 
     import uvicorn
 
+    from csas_graph.audit import links_in_database
     from csas_graph.audit_writer import SOCKET_ENV, WriterProcess
     from csas_graph.cli.common import open_store
     from csas_graph.migrations import migrate
@@ -43,12 +46,14 @@ def serve(
     settings = get_settings()
     with open_store() as store:  # once, before the workers (each would otherwise race to migrate)
         migrate(store)
+        linked = links_in_database(store)
     # the workers' shared analysis results: private (0700), in memory where there is /dev/shm
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
     _remove_orphaned_results(Path(shm))
     results = tempfile.mkdtemp(prefix=f"csas-results-{os.getpid()}-", dir=shm)
-    writer = WriterProcess().start()
-    os.environ[SOCKET_ENV] = writer.path  # the workers inherit both
+    writer = None if linked else WriterProcess().start()
+    if writer is not None:
+        os.environ[SOCKET_ENV] = writer.path  # the workers inherit it, and the results folder
     os.environ[SHARED_DIR_ENV] = results
     # uvicorn stops gracefully on SIGTERM and then raises it again under the handler it found:
     # make that handler an exit that runs the clean-up below, not a silent death
@@ -63,7 +68,8 @@ def serve(
             log_level="warning",
         )
     finally:
-        writer.stop()
+        if writer is not None:
+            writer.stop()
         shutil.rmtree(results, ignore_errors=True)
 
 

@@ -19,6 +19,8 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 
 /**
  * The embedded Neo4j 5.26 that CSAS-graph runs on one machine.
@@ -62,10 +64,21 @@ public final class LocalNeo4j {
             setPassword(dbms, password); // keeps the store in step if the password file was replaced
         }
         dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME); // waits until "neo4j" is online
+        registerFunctions(dbms); // before the readiness line: no client runs a query earlier
         waitForBolt(port);
         System.out.println("CSAS_NEO4J_READY bolt://127.0.0.1:" + port);
         System.out.flush();
         stopped.await(); // SIGTERM runs the shutdown hook, which releases this thread
+    }
+
+    /**
+     * APOC core's utility functions ({@code apoc.util.sha256} among them), which a server gets
+     * from its plugins folder: embedded, they are registered from the class path. The audit
+     * chain hashes each record inside the transaction that appends it, under the head's lock.
+     */
+    private static void registerFunctions(DatabaseManagementService dbms) throws Exception {
+        GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+        db.getDependencyResolver().resolveDependency(GlobalProcedures.class).registerFunction(apoc.util.Utils.class);
     }
 
     private static DatabaseManagementServiceBuilder builder(
