@@ -499,7 +499,8 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, chain: Any) 
 def medians(results: list[dict[str, Any]]) -> list[str]:
     """Per run kind over its repeats: the median requests/s and audit share, and how many runs met
     both targets (the machine is shared and has 2 cores: one run alone says little)."""
-    lines = ["", "| run | repeats | median requests/s | median audit share | runs at >= 200 requests/s and audit <= 10% |"]
+    header = "| run | repeats | median requests/s | median audit share | runs at >= 200 requests/s and audit <= 10% |"
+    lines = ["", header]
     lines.append("|---|---:|---:|---:|---:|")
     kinds: dict[str, list[dict[str, Any]]] = {}
     for r in results:

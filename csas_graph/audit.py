@@ -175,7 +175,10 @@ def send_audit(store: GraphStore, **fields: Unpack[AuditFields]) -> Ticket:
     if send is not None:
         ticket: Ticket = send(_entry(fields))
         return ticket
-    return Ticket.settled(writer.submit(_entry(fields)))
+    handed_over = time.perf_counter()
+    ticket = Ticket.settled(writer.submit(_entry(fields)))
+    ticket.sent_at = handed_over  # its commit latency: the whole append
+    return ticket
 
 
 def _entry(fields: AuditFields) -> dict[str, Any]:
@@ -455,12 +458,13 @@ class InDatabaseWriter:
         stamped = _stamped(entry)
         try:
             rows = self.store.write_once(
-                cypher.load("audit/append_linked"), entry=stamped, body_hash=body_hash(stamped), genesis=GENESIS
+                cypher.load("audit/append_linked"), entry=stamped, body_hash=body_hash(stamped)
             )
         except Exception as err:
             raise AuditUnavailable(f"the audit record could not be written: {type(err).__name__}") from err
-        record: dict[str, Any] = rows[0]["record"]
-        return record
+        if not rows:
+            raise AuditUnavailable("the audit chain has no head (cypher/migrations/0073_audit_head.cypher)")
+        return {**stamped, **rows[0]}
 
 
 def links_in_database(store: GraphStore) -> bool:
