@@ -1,5 +1,9 @@
 """A dedicated audit writer process, fed by the API processes through a Unix socket.
 
+``csas serve`` starts it only on a Neo4j that cannot link records itself (no APOC core's
+``apoc.util.sha256``): elsewhere each worker appends its records directly
+(:class:`csas_graph.audit.InDatabaseWriter`), one round trip a record and no process between.
+
 Why a process of its own: in the API process the audit writer competes for the GIL with every
 request thread, and each of its round trips to Neo4j (append, commit) waits for the GIL again, so
 under load a record took 50-150 ms to commit where an idle commit takes 2.5 ms. Here it has an
