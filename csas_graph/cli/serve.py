@@ -19,7 +19,7 @@ def serve(
         1,
         min=1,
         max=64,
-        help="Server processes: one audit chain and result cache across them, 3-4 measured best on 2 cores; "
+        help="Server processes: one audit chain and result cache across them, 3 measured best on 2 cores; "
         "an import's progress is known only to the process that runs it.",
     ),
 ) -> None:
