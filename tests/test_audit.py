@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -54,23 +54,29 @@ def test_records_chain_and_verify(store: GraphStore, case_id: str) -> None:
     assert result.ok and result.checked >= 2 and result.head_seq >= second["seq"]
 
 
-def test_concurrent_writers_cannot_fork_the_chain(store: GraphStore, case_id: str) -> None:
+def append_concurrently(append: Callable[[int, int], dict[str, Any]], threads: int, each: int) -> list[int]:
+    """``append(n, i)`` from ``threads`` threads, ``each`` times each; the ``seq`` of every record."""
     seqs: list[int] = []
     errors: list[BaseException] = []
 
     def worker(n: int) -> None:
         try:
-            for i in range(8):
-                seqs.append(write(store, case_id, worker=n, i=i)["seq"])
+            for i in range(each):
+                seqs.append(append(n, i)["seq"])
         except BaseException as err:  # noqa: BLE001 - reported below
             errors.append(err)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
-    for t in threads:
+    started = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in started:
         t.start()
-    for t in threads:
+    for t in started:
         t.join(timeout=120)
     assert not errors
+    return seqs
+
+
+def test_concurrent_writers_cannot_fork_the_chain(store: GraphStore, case_id: str) -> None:
+    seqs = append_concurrently(lambda n, i: write(store, case_id, worker=n, i=i), threads=12, each=8)
     assert len(seqs) == 96 and len(set(seqs)) == 96
     assert audit.verify_chain(store).ok
 
@@ -79,25 +85,12 @@ def test_writers_in_separate_processes_share_one_chain(store: GraphStore, settin
     """Two stores (two group writers, as two ``csas serve`` workers would have) append concurrently:
     each keeps finding the head moved by the other, re-reads it under the lock and re-chains."""
     other = GraphStore.connect(settings)
-    seqs: list[int] = []
-    errors: list[BaseException] = []
-
-    def worker(target: GraphStore, n: int) -> None:
-        try:
-            for i in range(6):
-                seqs.append(write(target, case_id, worker=n, i=i)["seq"])
-        except BaseException as err:  # noqa: BLE001 - reported below
-            errors.append(err)
-
     try:
-        threads = [threading.Thread(target=worker, args=(store if n % 2 else other, n)) for n in range(10)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        seqs = append_concurrently(
+            lambda n, i: write(store if n % 2 else other, case_id, worker=n, i=i), threads=10, each=6
+        )
     finally:
         other.close()
-    assert not errors
     assert len(seqs) == 60 and len(set(seqs)) == 60
     assert audit.verify_chain(store).ok
 
@@ -167,27 +160,15 @@ def test_in_database_and_group_writers_in_many_threads_cannot_fork_the_chain(
 ) -> None:
     """API workers (in-database links) and CLI commands (linked in Python) append at once."""
     other = GraphStore.connect(settings)
-    seqs: list[int] = []
-    errors: list[BaseException] = []
 
-    def worker(n: int) -> None:
-        try:
-            for i in range(6):
-                target = store if n % 3 else other
-                record = write_in_database(target, case_id, n=n, i=i) if n % 2 else write(target, case_id, n=n, i=i)
-                seqs.append(record["seq"])
-        except BaseException as err:  # noqa: BLE001 - reported below
-            errors.append(err)
+    def append(n: int, i: int) -> dict[str, Any]:
+        target = store if n % 3 else other
+        return write_in_database(target, case_id, n=n, i=i) if n % 2 else write(target, case_id, n=n, i=i)
 
     try:
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        seqs = append_concurrently(append, threads=12, each=6)
     finally:
         other.close()
-    assert not errors
     assert len(seqs) == 72 and len(set(seqs)) == 72
     assert audit.verify_chain(store).ok
 
