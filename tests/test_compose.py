@@ -66,3 +66,22 @@ def test_every_setting_is_in_the_readme_table() -> None:
         alias = field.validation_alias
         env = alias.choices[0] if alias is not None else f"CSAS_{name.upper()}"  # type: ignore[union-attr]
         assert f"| `{env}` |" in readme, f"setting {env} is missing from the README table"
+        shown = re.search(rf"^\| `{re.escape(env)}` \| ([^|]+?) \|", readme, re.M)
+        assert shown is not None, f"the README row of {env} has no default column"
+        assert _same_default(shown.group(1), field.default), (
+            f"{env}: README says {shown.group(1)}, code {field.default!r}"
+        )
+
+
+def _same_default(shown: str, default: object) -> bool:
+    """The README's default column against the field's: unset (any words) for None, else `value`."""
+    if default is None:
+        return not shown.startswith("`")
+    if not (shown.startswith("`") and shown.endswith("`")):
+        return False
+    value = shown.strip("`")
+    if isinstance(default, bool):
+        return value == str(default).lower()
+    if isinstance(default, int | float):
+        return float(value) == float(default)
+    return value == str(default)
