@@ -118,12 +118,15 @@ def record_hash(record: dict[str, Any]) -> str:
     body = {name: record.get(name) for name in V1_FIELDS if name != "hash"}
     if record.get("hash_scheme") is not None:  # an unknown scheme: hashed with it, so it cannot match
         body["hash_scheme"] = record.get("hash_scheme")
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return _json_sha256(body)
 
 
 def body_hash(record: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of the record's fields other than its link and hash."""
-    body = {name: record.get(name) for name in BODY_FIELDS}
+    return _json_sha256({name: record.get(name) for name in BODY_FIELDS})
+
+
+def _json_sha256(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 

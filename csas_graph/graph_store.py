@@ -98,15 +98,7 @@ class GraphStore:
         """:meth:`read` in one auto-commit transaction: one round trip instead of three (begin,
         run, commit). The driver does not retry it; for small reads on a request's critical path
         (the API's token and case checks), whose caller fails cleanly and can be asked again."""
-        q = _checked(query, params)
-        sent = {key: _utc_param(value) for key, value in params.items()}
-
-        def call() -> list[Row]:
-            with self.session(read=True) as session:
-                return [r.data() for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
-
-        result: list[Row] = self._guard(call)
-        return result
+        return self._run_once(query, params, read=True)
 
     def read_plain(self, query: CypherQuery | str, /, **params: Any) -> list[Row]:
         """:meth:`read` for queries that return plain values (strings, numbers, lists of them), in
@@ -140,12 +132,16 @@ class GraphStore:
         """One write statement in one auto-commit transaction: one round trip (the answer comes
         once it is committed). Not retried: for appends whose every outcome the caller must learn
         and report (the audit trail's), never for work that a retry could apply twice unseen."""
+        return self._run_once(query, params, read=False)
+
+    def _run_once(self, query: CypherQuery | str, params: Mapping[str, Any], *, read: bool) -> list[Row]:
+        """One statement in one auto-commit transaction, not retried (:meth:`read_once`, :meth:`write_once`)."""
         q = _checked(query, params)
         sent = {key: _utc_param(value) for key, value in params.items()}
 
         def call() -> list[Row]:
-            with self.session() as session:
-                return [dict(r.items()) for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
+            with self.session(read=read) as session:
+                return [r.data() for r in session.run(neo4j.Query(q.text, timeout=self.query_timeout_s), sent)]
 
         result: list[Row] = self._guard(call)
         return result
